@@ -147,8 +147,14 @@ mod tests {
         assert_eq!(t.subsec_nanos(), 5_000_123);
         assert_eq!(format!("{t}"), "1700000000.005000");
         assert_eq!(format!("{t:?}"), "1700000000.005000123");
-        assert_eq!(format!("{}", Timestamp::SIMULATED_EPOCH), "1000000000.000000");
-        assert_eq!(t.nanos_since(Timestamp::from_secs(1_700_000_000)), 5_000_123);
+        assert_eq!(
+            format!("{}", Timestamp::SIMULATED_EPOCH),
+            "1000000000.000000"
+        );
+        assert_eq!(
+            t.nanos_since(Timestamp::from_secs(1_700_000_000)),
+            5_000_123
+        );
         assert_eq!(Timestamp::from_secs(1).nanos_since(t), 0);
     }
 

@@ -19,7 +19,9 @@ impl Batch {
     /// An empty batch.
     #[inline]
     pub fn new() -> Self {
-        Batch { packets: ArrayVec::new() }
+        Batch {
+            packets: ArrayVec::new(),
+        }
     }
 
     /// Number of packets.

@@ -249,12 +249,6 @@ impl<B: Storage> Packet<B> {
 }
 
 impl Packet<Buffer> {
-    /// A packet over `slot` whose data is the `len` bytes at `offset` (a driver's received
-    /// frame, for example). Fails, giving the slot back, if they do not fit.
-    pub fn from_slot(slot: Slot, offset: usize, len: usize) -> Result<Packet, Slot> {
-        Ok(WritablePacket::from_slot(slot, offset, len)?.into())
-    }
-
     /// True if the bytes are shared with another packet.
     #[inline]
     pub fn is_shared(&self) -> bool {
@@ -265,7 +259,14 @@ impl Packet<Buffer> {
     /// the two packets returned; annotations and header marks are copied. Sharing a unique
     /// packet allocates one reference-counted cell; sharing an already shared one does not.
     pub fn share(self) -> (Packet, Packet) {
-        let Packet { buf, head, tail, network, transport, anno } = self;
+        let Packet {
+            buf,
+            head,
+            tail,
+            network,
+            transport,
+            anno,
+        } = self;
         let cell = match buf {
             Buffer::Unique(slot) => Arc::new(slot),
             Buffer::Shared(cell) => cell,
@@ -278,7 +279,17 @@ impl Packet<Buffer> {
             transport,
             anno,
         };
-        (Packet { buf: Buffer::Shared(cell), head, tail, network, transport, anno }, clone)
+        (
+            Packet {
+                buf: Buffer::Shared(cell),
+                head,
+                tail,
+                network,
+                transport,
+                anno,
+            },
+            clone,
+        )
     }
 
     /// Another packet over the same bytes if they are already shared (a source's template,
@@ -305,8 +316,22 @@ impl Packet<Buffer> {
     pub fn make_unique(self, pool: &Pool) -> Result<WritablePacket, Packet> {
         match self.buf {
             Buffer::Unique(slot) => {
-                let Packet { head, tail, network, transport, anno, .. } = self;
-                Ok(Packet { buf: slot, head, tail, network, transport, anno })
+                let Packet {
+                    head,
+                    tail,
+                    network,
+                    transport,
+                    anno,
+                    ..
+                } = self;
+                Ok(Packet {
+                    buf: slot,
+                    head,
+                    tail,
+                    network,
+                    transport,
+                    anno,
+                })
             }
             Buffer::Shared(ref cell) => {
                 let Some(mut fresh) = pool.take_slot() else {
@@ -413,8 +438,22 @@ impl Packet<Slot> {
 impl From<WritablePacket> for Packet {
     #[inline]
     fn from(p: WritablePacket) -> Packet {
-        let Packet { buf, head, tail, network, transport, anno } = p;
-        Packet { buf: Buffer::Unique(buf), head, tail, network, transport, anno }
+        let Packet {
+            buf,
+            head,
+            tail,
+            network,
+            transport,
+            anno,
+        } = p;
+        Packet {
+            buf: Buffer::Unique(buf),
+            head,
+            tail,
+            network,
+            transport,
+            anno,
+        }
     }
 }
 

@@ -104,7 +104,11 @@ impl Pool {
         headroom: usize,
     ) -> Result<Pool, PoolError> {
         let slots = region.len() / slot_size.max(1);
-        Self::check(PoolConfig { slots, slot_size, headroom })?;
+        Self::check(PoolConfig {
+            slots,
+            slot_size,
+            headroom,
+        })?;
         let region_start = region.as_ptr() as usize;
         let region_len = region.len();
         let free = ArrayQueue::new(slots);
@@ -125,7 +129,8 @@ impl Pool {
     }
 
     fn check(config: PoolConfig) -> Result<(), PoolError> {
-        if config.slot_size == 0 || config.slot_size > 65535 || config.slot_size <= config.headroom {
+        if config.slot_size == 0 || config.slot_size > 65535 || config.slot_size <= config.headroom
+        {
             return Err(PoolError::BadSlotSize);
         }
         if config.slots == 0 {
@@ -139,7 +144,10 @@ impl Pool {
     #[inline]
     pub fn take_slot(&self) -> Option<Slot> {
         match self.shared.free.pop() {
-            Some(bytes) => Some(Slot { bytes, pool: self.shared }),
+            Some(bytes) => Some(Slot {
+                bytes,
+                pool: self.shared,
+            }),
             None => {
                 self.shared.exhausted.fetch_add(1, Ordering::Relaxed);
                 None
@@ -196,7 +204,9 @@ impl Pool {
 
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pool").field("stats", &self.stats()).finish()
+        f.debug_struct("Pool")
+            .field("stats", &self.stats())
+            .finish()
     }
 }
 
@@ -291,7 +301,12 @@ mod tests {
 
     #[test]
     fn slots_are_carved_from_one_region() {
-        let pool = Pool::new(PoolConfig { slots: 8, slot_size: 256, headroom: 64 }).unwrap();
+        let pool = Pool::new(PoolConfig {
+            slots: 8,
+            slot_size: 256,
+            headroom: 64,
+        })
+        .unwrap();
         let (start, len) = pool.region();
         assert_eq!(len, 8 * 256);
         let slots: alloc::vec::Vec<Slot> = (0..8).map(|_| pool.take_slot().unwrap()).collect();
@@ -303,9 +318,33 @@ mod tests {
 
     #[test]
     fn bad_configs_are_rejected() {
-        assert_eq!(Pool::new(PoolConfig { slots: 1, slot_size: 64, headroom: 64 }).err(), Some(PoolError::BadSlotSize));
-        assert_eq!(Pool::new(PoolConfig { slots: 0, slot_size: 2048, headroom: 64 }).err(), Some(PoolError::NoSlots));
-        assert_eq!(Pool::new(PoolConfig { slots: 1, slot_size: 70000, headroom: 64 }).err(), Some(PoolError::BadSlotSize));
+        assert_eq!(
+            Pool::new(PoolConfig {
+                slots: 1,
+                slot_size: 64,
+                headroom: 64
+            })
+            .err(),
+            Some(PoolError::BadSlotSize)
+        );
+        assert_eq!(
+            Pool::new(PoolConfig {
+                slots: 0,
+                slot_size: 2048,
+                headroom: 64
+            })
+            .err(),
+            Some(PoolError::NoSlots)
+        );
+        assert_eq!(
+            Pool::new(PoolConfig {
+                slots: 1,
+                slot_size: 70000,
+                headroom: 64
+            })
+            .err(),
+            Some(PoolError::BadSlotSize)
+        );
     }
 
     #[test]

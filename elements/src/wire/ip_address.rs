@@ -131,7 +131,10 @@ pub struct Ipv4Prefix {
 impl Ipv4Prefix {
     /// A prefix of `len` bits (0 to 32; larger values are clamped to 32).
     pub const fn new(address: Ipv4Address, len: u8) -> Self {
-        Ipv4Prefix { address, mask: Self::mask_of_len(len) }
+        Ipv4Prefix {
+            address,
+            mask: Self::mask_of_len(len),
+        }
     }
 
     /// The mask with `len` leading one bits.
@@ -148,7 +151,11 @@ impl Ipv4Prefix {
     pub const fn len(self) -> Option<u8> {
         let m = self.mask.to_u32();
         let ones = m.leading_ones();
-        if m.checked_shl(ones).unwrap_or(0) == 0 {
+        let rest = match m.checked_shl(ones) {
+            Some(r) => r,
+            None => 0,
+        };
+        if rest == 0 {
             Some(ones as u8)
         } else {
             None
@@ -194,7 +201,10 @@ impl FromStr for Ipv4Prefix {
             }
             return Ok(Ipv4Prefix::new(address, 32));
         };
-        if !mask_text.is_empty() && mask_text.len() <= 2 && mask_text.bytes().all(|b| b.is_ascii_digit()) {
+        if !mask_text.is_empty()
+            && mask_text.len() <= 2
+            && mask_text.bytes().all(|b| b.is_ascii_digit())
+        {
             let len: u8 = mask_text.parse().map_err(|_| AddressParseError)?;
             if len > 32 {
                 return Err(AddressParseError);
@@ -237,7 +247,16 @@ mod tests {
 
     #[test]
     fn address_rejects_bad_text() {
-        for bad in ["", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1..2.3", "a.b.c.d", "1.2.3.4 ", "0001.2.3.4"] {
+        for bad in [
+            "",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.0.0.1",
+            "1..2.3",
+            "a.b.c.d",
+            "1.2.3.4 ",
+            "0001.2.3.4",
+        ] {
             assert!(bad.parse::<Ipv4Address>().is_err(), "{bad:?}");
         }
     }
@@ -266,7 +285,10 @@ mod tests {
         assert!(!p.contains(Ipv4Address::new(192, 168, 2, 1)));
         assert_eq!(p.broadcast(), Ipv4Address::new(192, 168, 1, 255));
         assert_eq!(p.to_string(), "192.168.1.7/24");
-        let odd = Ipv4Prefix { address: Ipv4Address::new(10, 0, 0, 0), mask: Ipv4Address::new(255, 0, 255, 0) };
+        let odd = Ipv4Prefix {
+            address: Ipv4Address::new(10, 0, 0, 0),
+            mask: Ipv4Address::new(255, 0, 255, 0),
+        };
         assert_eq!(odd.len(), None);
         assert_eq!(odd.to_string(), "10.0.0.0/255.0.255.0");
     }

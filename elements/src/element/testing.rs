@@ -1,0 +1,119 @@
+//! A bench for driving elements by hand: outputs that record what they receive, inputs fed
+//! from queues, a message log that keeps what it is told, and a one-call way to configure an
+//! element from Click text. Used by this crate's unit tests and by other crates' tests.
+
+use alloc::collections::VecDeque;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::args::{split_args, Args, ConfigError, NoNames, Span};
+use super::context::{Level, Log};
+use super::model::{ConfigContext, Element, Input, Output};
+use super::ports::Ports;
+use crate::element::Context;
+use crate::packet::Packet;
+
+/// An [`Output`] that keeps every packet pushed to it, per port.
+#[derive(Debug, Default)]
+pub struct Collect {
+    /// `ports[i]` holds what output `i` received, in order.
+    pub ports: Vec<Vec<Packet>>,
+}
+
+impl Collect {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Collect::default()
+    }
+
+    /// What output `port` received.
+    pub fn port(&self, port: usize) -> &[Packet] {
+        self.ports.get(port).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// How many packets output `port` received.
+    pub fn count(&self, port: usize) -> usize {
+        self.port(port).len()
+    }
+
+    /// How many packets were received on all ports.
+    pub fn total(&self) -> usize {
+        self.ports.iter().map(Vec::len).sum()
+    }
+}
+
+impl Output for Collect {
+    fn push(&mut self, port: usize, p: Packet, _: &mut Context<'_>) {
+        if self.ports.len() <= port {
+            self.ports.resize_with(port + 1, Vec::new);
+        }
+        self.ports[port].push(p);
+    }
+}
+
+/// An [`Input`] that hands out queued packets, per port.
+#[derive(Debug, Default)]
+pub struct Feed {
+    /// `ports[i]` is what pulls on input `i` return, front first.
+    pub ports: Vec<VecDeque<Packet>>,
+}
+
+impl Feed {
+    /// An empty feed.
+    pub fn new() -> Self {
+        Feed::default()
+    }
+
+    /// Queues `p` for input `port`.
+    pub fn add(&mut self, port: usize, p: Packet) {
+        if self.ports.len() <= port {
+            self.ports.resize_with(port + 1, VecDeque::new);
+        }
+        self.ports[port].push_back(p);
+    }
+}
+
+impl Input for Feed {
+    fn pull(&mut self, port: usize, _: &mut Context<'_>) -> Option<Packet> {
+        self.ports.get_mut(port)?.pop_front()
+    }
+}
+
+/// A [`Log`] that keeps every message as `"element: message"`.
+#[derive(Debug, Default)]
+pub struct KeepLog {
+    /// The messages, in order, with their level.
+    pub messages: Vec<(Level, String)>,
+}
+
+impl Log for KeepLog {
+    fn log(&mut self, level: Level, element: &str, message: fmt::Arguments<'_>) {
+        self.messages.push((level, format!("{element}: {message}")));
+    }
+}
+
+/// Configures an element of class `E` from a Click configuration string, as the element
+/// named `name` with `ports` push ports, the way the runtime does.
+pub fn configure<E: Element>(config: &str, ports: Ports) -> Result<E, ConfigError> {
+    let args = split_args(config, 0);
+    let names = NoNames;
+    let reader = Args::new(
+        &args,
+        Span {
+            start: 0,
+            end: config.len(),
+        },
+        &names,
+    );
+    let input_pull = alloc::vec![false; ports.inputs];
+    let output_pull = alloc::vec![false; ports.outputs];
+    let cx = ConfigContext {
+        name: "e",
+        ports,
+        input_pull: &input_pull,
+        output_pull: &output_pull,
+    };
+    E::configure(reader, &cx)
+}

@@ -1,0 +1,3 @@
+//! The element graph: checks on a flat configuration's connections.
+
+pub mod check;

@@ -1,0 +1,11 @@
+//! The Click side of Sluice: the configuration language, the element graph, the runtime
+//! that runs a graph on the host, and the `sluice` command-line program.
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+#[cfg(feature = "std")]
+pub mod demo;
+pub mod graph;
+pub mod registry;

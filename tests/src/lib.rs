@@ -1,0 +1,1 @@
+//! Sluice's integration tests live in `tests/tests/`; this library holds what they share.
