@@ -16,7 +16,8 @@
 //!   them from Click configuration strings, and handlers. One implementation of an element
 //!   serves both the interpreter (dynamic dispatch) and generated code (static dispatch),
 //!   because an element's push and pull methods are generic over where their packets go.
-//! - The element library, in Click's group folders: [`standard`] so far.
+//! - The element library, in Click's group folders: [`standard`], [`queue`], [`ethernet`],
+//!   [`arp`], [`ip`], [`icmp`], [`tcpudp`], [`nat`], and host I/O in [`io`].
 //!
 //! The crate is `no_std` + `alloc` so the guest can embed it; the `std` feature adds host-only
 //! pieces. It forbids `unsafe`: everything that touches raw memory lives in `sluice-drivers`
@@ -26,7 +27,15 @@
 
 extern crate alloc;
 
+pub mod arp;
 pub mod element;
+pub mod ethernet;
+pub mod icmp;
+pub mod io;
+pub mod ip;
+pub mod nat;
 pub mod packet;
+pub mod queue;
 pub mod standard;
+pub mod tcpudp;
 pub mod wire;

@@ -7,5 +7,8 @@ extern crate alloc;
 
 #[cfg(feature = "std")]
 pub mod demo;
+#[cfg(feature = "std")]
+pub mod diagnostics;
 pub mod graph;
+pub mod lang;
 pub mod registry;

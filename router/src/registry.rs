@@ -1,76 +1,39 @@
 //! The element classes Sluice knows: each class's static facts (read from the element's
 //! associated constants) and a constructor the interpreter calls.
 
-use alloc::boxed::Box;
+pub use sluice_elements::element::ClassInfo;
+use sluice_elements::{arp, ethernet, icmp, io, ip, nat, queue, standard, tcpudp};
 
-use sluice_elements::element::args::{Args, ConfigError};
-use sluice_elements::element::{
-    ConfigContext, DynElement, Element, Flow, HandlerSpec, PortCount, ProcessingSpec,
-};
-use sluice_elements::standard;
-
-/// Builds a configured element behind a pointer.
-pub type Constructor = fn(Args<'_>, &ConfigContext<'_>) -> Result<Box<dyn DynElement>, ConfigError>;
-
-/// One element class.
-#[derive(Clone, Copy)]
-pub struct ClassInfo {
-    /// Click's class name.
-    pub name: &'static str,
-    /// Allowed port counts.
-    pub ports: PortCount,
-    /// Push/pull/agnostic per port.
-    pub processing: ProcessingSpec,
-    /// Which inputs reach which outputs.
-    pub flow: Flow,
-    /// True if the element is scheduled as a task.
-    pub task: bool,
-    /// The class's own handlers.
-    pub handlers: &'static [HandlerSpec],
-    /// Configures an instance.
-    pub construct: Constructor,
-}
-
-impl core::fmt::Debug for ClassInfo {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ClassInfo")
-            .field("name", &self.name)
-            .field("ports", &self.ports)
-            .field("processing", &self.processing)
-            .finish()
-    }
-}
-
-fn construct<E: Element>(
-    args: Args<'_>,
-    cx: &ConfigContext<'_>,
-) -> Result<Box<dyn DynElement>, ConfigError> {
-    E::configure(args, cx).map(|e| Box::new(e) as Box<dyn DynElement>)
-}
-
-/// The facts of class `E`.
-pub const fn class_info<E: Element>() -> ClassInfo {
-    ClassInfo {
-        name: E::CLASS,
-        ports: E::PORTS,
-        processing: E::PROCESSING,
-        flow: E::FLOW,
-        task: E::TASK,
-        handlers: E::HANDLERS,
-        construct: construct::<E>,
-    }
-}
-
-/// Every class, sorted by name.
-pub static CLASSES: &[ClassInfo] = &[
-    class_info::<standard::Counter>(),
-    class_info::<standard::Discard>(),
-    class_info::<standard::Tee>(),
+/// The element library, group by group (Click's folders).
+static GROUPS: &[&[ClassInfo]] = &[
+    standard::CLASSES,
+    queue::CLASSES,
+    ethernet::CLASSES,
+    arp::CLASSES,
+    ip::CLASSES,
+    icmp::CLASSES,
+    tcpudp::CLASSES,
+    nat::CLASSES,
+    io::CLASSES,
 ];
+
+/// Every class Sluice has, group by group.
+pub fn classes() -> impl Iterator<Item = &'static ClassInfo> {
+    GROUPS.iter().flat_map(|g| g.iter())
+}
+
+include!(concat!(env!("OUT_DIR"), "/element_docs.rs"));
+
+/// The documentation of class `name`, from the element's own doc comment (Markdown, in the
+/// template of STYLE.md: summary, Synopsis, Ports, Processing, Description, Example,
+/// Handlers, See also).
+pub fn doc(name: &str) -> Option<&'static str> {
+    ELEMENT_DOCS.iter().find(|(class, _)| *class == name).map(|(_, doc)| *doc)
+}
 
 /// The class named `name`, if Sluice has it.
 pub fn lookup(name: &str) -> Option<&'static ClassInfo> {
-    CLASSES.iter().find(|c| c.name == name)
+    classes().find(|c| c.name == name)
 }
 
 /// The known class whose name is closest to `name`, for "did you mean" hints: within an
@@ -78,8 +41,7 @@ pub fn lookup(name: &str) -> Option<&'static ClassInfo> {
 /// half.
 pub fn suggest(name: &str) -> Option<&'static str> {
     let limit = (name.len() / 3).max(1) * 2;
-    CLASSES
-        .iter()
+    classes()
         .map(|c| (distance(name, c.name), c.name))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
@@ -115,10 +77,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classes_are_sorted_and_unique() {
-        for w in CLASSES.windows(2) {
-            assert!(w[0].name < w[1].name, "{} before {}", w[0].name, w[1].name);
+    fn class_names_are_unique() {
+        let mut names: alloc::vec::Vec<&str> = classes().map(|c| c.name).collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "a class is registered twice");
+    }
+
+    #[test]
+    fn every_class_has_its_documentation() {
+        for class in classes() {
+            let doc = doc(class.name).unwrap_or_else(|| panic!("{} has no doc", class.name));
+            for section in ["# Synopsis", "# Ports", "# Processing", "# Description", "# Example", "# Handlers"] {
+                assert!(doc.contains(section), "{}: no {section}", class.name);
+            }
         }
+        assert!(doc("Counter").unwrap().starts_with("Counts packets and bytes"));
     }
 
     #[test]

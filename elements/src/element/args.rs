@@ -892,7 +892,10 @@ mod tests {
         assert_eq!(texts(&split_args(r#""a\",", b"#, 0)), [r#""a\",""#, "b"]);
         assert_eq!(texts(&split_args(r"'a\', b", 0)), [r"'a\'", "b"]);
         // Comment markers inside quotes are text.
-        assert_eq!(texts(&split_args("\"/* x, */\", 'y // z', w", 0)), ["\"/* x, */\"", "'y // z'", "w"]);
+        assert_eq!(
+            texts(&split_args("\"/* x, */\", 'y // z', w", 0)),
+            ["\"/* x, */\"", "'y // z'", "w"]
+        );
         // Unterminated quotes run to the end.
         assert_eq!(texts(&split_args("\"a, b", 0)), ["\"a, b"]);
     }
@@ -918,7 +921,10 @@ mod tests {
         assert_eq!(texts(&args), [r"\<0a, 0b>", "x"]);
         assert_eq!(spans(&args), [(3, 12), (14, 15)]);
         // A `>` inside a comment inside the data block does not close it.
-        assert_eq!(texts(&split_args("\\<00 // >, \n 01>, y", 0)), ["\\<00 // >, \n 01>", "y"]);
+        assert_eq!(
+            texts(&split_args("\\<00 // >, \n 01>, y", 0)),
+            ["\\<00 // >, \n 01>", "y"]
+        );
         // Outside quotes a backslash protects nothing else, as in Click.
         assert_eq!(texts(&split_args(r"a\,b", 0)), [r"a\", "b"]);
     }
@@ -936,7 +942,10 @@ mod tests {
         assert_eq!(texts(&words), ["a", "b,", "c"]);
         assert_eq!(spans(&words), [(0, 1), (3, 5), (6, 7)]);
         assert_eq!(texts(&split_words("  'a /*?*/ b'c", 0)), ["'a /*?*/ b'c"]);
-        assert_eq!(texts(&split_words("x/*c*/y \\<0a 0b> \"p q\"", 0)), ["x", "y", "\\<0a 0b>", "\"p q\""]);
+        assert_eq!(
+            texts(&split_words("x/*c*/y \\<0a 0b> \"p q\"", 0)),
+            ["x", "y", "\\<0a 0b>", "\"p q\""]
+        );
         assert!(split_words(" // nothing", 0).is_empty());
     }
 
@@ -949,8 +958,14 @@ mod tests {
 
     #[test]
     fn unquote_like_click() {
-        assert_eq!(unquote("\"\\n\" abc /* 123 */ '/* def */'"), b"\n abc /* def */");
-        assert_eq!(unquote("\"\\<48656c6C 6f 2 /* And finally */ 1>\""), b"Hello!");
+        assert_eq!(
+            unquote("\"\\n\" abc /* 123 */ '/* def */'"),
+            b"\n abc /* def */"
+        );
+        assert_eq!(
+            unquote("\"\\<48656c6C 6f 2 /* And finally */ 1>\""),
+            b"Hello!"
+        );
         assert_eq!(unquote(r"\<00 ff>x"), [0, 0xff, b'x']);
         assert_eq!(unquote(r#""\101\x42\q\\\"\$""#), br#"ABq\"$"#);
         assert_eq!(unquote(r#""\t\r\a\b\f\v""#), [9, 13, 7, 8, 12, 11]);
@@ -991,7 +1006,10 @@ mod tests {
     }
 
     fn conf(text: &str) -> Conf {
-        Conf { args: split_args(text, 0), whole: Span::new(0, text.len()) }
+        Conf {
+            args: split_args(text, 0),
+            whole: Span::new(0, text.len()),
+        }
     }
 
     impl Conf {
@@ -1001,7 +1019,12 @@ mod tests {
     }
 
     fn errors(result: Result<(), ConfigError>) -> Vec<(String, (usize, usize))> {
-        result.unwrap_err().errors.into_iter().map(|e| (e.message, (e.span.start, e.span.end))).collect()
+        result
+            .unwrap_err()
+            .errors
+            .into_iter()
+            .map(|e| (e.message, (e.span.start, e.span.end)))
+            .collect()
     }
 
     #[test]
@@ -1040,7 +1063,10 @@ mod tests {
         let mut a = c.reader();
         assert_eq!(a.mandatory::<u32>("COUNT"), 10);
         assert_eq!(a.positional::<u32>("LIMIT"), None);
-        assert_eq!(errors(a.finish()), [("too many arguments".to_string(), (10, 11))]);
+        assert_eq!(
+            errors(a.finish()),
+            [("too many arguments".to_string(), (10, 11))]
+        );
     }
 
     #[test]
@@ -1055,7 +1081,10 @@ mod tests {
         let c = conf("A y, x");
         let mut a = c.reader();
         assert_eq!(a.positional::<Raw>("A"), Some(Raw("y".to_string())));
-        assert_eq!(errors(a.finish()), [("too many arguments".to_string(), (5, 6))]);
+        assert_eq!(
+            errors(a.finish()),
+            [("too many arguments".to_string(), (5, 6))]
+        );
     }
 
     #[test]
@@ -1071,7 +1100,10 @@ mod tests {
         assert_eq!(a.keyword::<u32>("MAXLENGTH"), None);
         assert_eq!(
             errors(a.finish()),
-            [("hello: unknown argument (valid keywords: LABEL, MAXLENGTH)".to_string(), (0, 11))]
+            [(
+                "hello: unknown argument (valid keywords: LABEL, MAXLENGTH)".to_string(),
+                (0, 11)
+            )]
         );
     }
 
@@ -1091,7 +1123,10 @@ mod tests {
         assert_eq!(a.mandatory::<u32>("COUNT"), 0);
         assert!(a.has_errors());
         assert_eq!(a.last_span(), c.whole);
-        assert_eq!(errors(a.finish()), [("missing mandatory COUNT argument".to_string(), (0, 0))]);
+        assert_eq!(
+            errors(a.finish()),
+            [("missing mandatory COUNT argument".to_string(), (0, 0))]
+        );
 
         let c = conf("5");
         let mut a = c.reader();
@@ -1109,9 +1144,12 @@ mod tests {
     fn keyword_only_is_not_positional() {
         let c = conf("ACTIVE false, 3");
         let mut a = c.reader();
-        assert_eq!(a.keyword_mandatory::<bool>("ACTIVE"), false);
+        assert!(!a.keyword_mandatory::<bool>("ACTIVE"));
         assert_eq!(a.keyword::<u32>("N"), None);
-        assert_eq!(errors(a.finish()), [("too many arguments".to_string(), (14, 15))]);
+        assert_eq!(
+            errors(a.finish()),
+            [("too many arguments".to_string(), (14, 15))]
+        );
     }
 
     #[test]
@@ -1120,7 +1158,10 @@ mod tests {
         let mut a = c.reader();
         assert_eq!(a.mandatory::<u32>("COUNT"), 1);
         assert_eq!(a.positional::<u32>("LIMIT"), None);
-        assert_eq!(errors(a.finish()), [("LIMIT: expected unsigned integer".to_string(), (3, 6))]);
+        assert_eq!(
+            errors(a.finish()),
+            [("LIMIT: expected unsigned integer".to_string(), (3, 6))]
+        );
     }
 
     #[test]
@@ -1140,11 +1181,15 @@ mod tests {
             [
                 ("COUNT: expected unsigned integer".to_string(), (0, 1)),
                 ("LIMIT: out of range, bound 255".to_string(), (3, 12)),
-                ("missing mandatory BURST argument".to_string(), (0, text.len())),
+                (
+                    "missing mandatory BURST argument".to_string(),
+                    (0, text.len())
+                ),
                 ("ADDR: expected IP address".to_string(), (23, 33)),
                 ("custom".to_string(), (0, 1)),
                 (
-                    "BOGUS: unknown argument (valid keywords: COUNT, LIMIT, BURST, ADDR)".to_string(),
+                    "BOGUS: unknown argument (valid keywords: COUNT, LIMIT, BURST, ADDR)"
+                        .to_string(),
                     (14, 21)
                 ),
                 ("too many arguments".to_string(), (49, 53)),
@@ -1191,8 +1236,14 @@ mod tests {
         assert_eq!(a.span(), Span::new(0, 4));
         let e = ConfigError {
             errors: vec![
-                ArgError { span: Span::new(0, 1), message: "first".to_string() },
-                ArgError { span: Span::new(2, 3), message: "second".to_string() },
+                ArgError {
+                    span: Span::new(0, 1),
+                    message: "first".to_string(),
+                },
+                ArgError {
+                    span: Span::new(2, 3),
+                    message: "second".to_string(),
+                },
             ],
         };
         assert_eq!(e.to_string(), "first\nsecond");

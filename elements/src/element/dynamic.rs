@@ -8,7 +8,7 @@ use super::context::Context;
 use super::handler::{HandlerContext, HandlerError, HandlerSpec, Handlers};
 use super::model::{Element, Input, Output};
 use super::ports::{Flow, PortCount, ProcessingSpec};
-use crate::packet::{Batch, Packet};
+use crate::packet::{Batch, Packet, Timestamp};
 
 /// An element behind a pointer: what the interpreter holds for each node of the graph.
 pub trait DynElement: Send {
@@ -22,6 +22,14 @@ pub trait DynElement: Send {
     fn flow(&self) -> Flow;
     /// True if the element must be scheduled as a task.
     fn is_task(&self) -> bool;
+    /// See [`Element::initialize`].
+    fn initialize(&mut self, cx: &mut Context<'_>) -> Result<(), String>;
+    /// See [`Element::next_timer`].
+    fn next_timer(&self) -> Option<Timestamp>;
+    /// See [`Element::run_timer`].
+    fn run_timer(&mut self, out: &mut dyn Output, cx: &mut Context<'_>);
+    /// See [`Element::cleanup`].
+    fn cleanup(&mut self, cx: &mut Context<'_>);
     /// See [`Element::push`].
     fn push(&mut self, port: usize, p: Packet, out: &mut dyn Output, cx: &mut Context<'_>);
     /// See [`Element::push_batch`].
@@ -73,6 +81,22 @@ impl<E: Element> DynElement for E {
 
     fn is_task(&self) -> bool {
         E::TASK
+    }
+
+    fn initialize(&mut self, cx: &mut Context<'_>) -> Result<(), String> {
+        Element::initialize(self, cx)
+    }
+
+    fn next_timer(&self) -> Option<Timestamp> {
+        Element::next_timer(self)
+    }
+
+    fn run_timer(&mut self, out: &mut dyn Output, cx: &mut Context<'_>) {
+        Element::run_timer(self, out, cx);
+    }
+
+    fn cleanup(&mut self, cx: &mut Context<'_>) {
+        Element::cleanup(self, cx);
     }
 
     fn push(&mut self, port: usize, p: Packet, out: &mut dyn Output, cx: &mut Context<'_>) {

@@ -20,6 +20,7 @@
 //!   stopping the router, and messages.
 
 pub mod args;
+mod class;
 mod context;
 mod dynamic;
 pub mod handler;
@@ -28,6 +29,7 @@ mod ports;
 pub mod testing;
 pub mod values;
 
+pub use class::{class_info, ClassInfo, Constructor};
 pub use context::{Context, Level, Log, NoLog};
 pub use dynamic::DynElement;
 pub use handler::{Access, HandlerContext, HandlerError, HandlerSpec, Handlers};

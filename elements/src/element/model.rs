@@ -11,7 +11,8 @@ use super::args::{Args, ConfigError};
 use super::context::Context;
 use super::handler::Handlers;
 use super::ports::{Flow, PortCount, Ports, ProcessingSpec};
-use crate::packet::{Batch, Packet};
+use crate::packet::{Batch, Packet, Timestamp};
+use alloc::string::String;
 
 /// Where an element's outputs lead.
 pub trait Output {
@@ -84,6 +85,14 @@ pub trait Element: Handlers + Sized + Send + 'static {
     /// recorded in `args` and returned together by `args.finish()`.
     fn configure(args: Args<'_>, cx: &ConfigContext<'_>) -> Result<Self, ConfigError>;
 
+    /// Prepares the element to run once the whole router is configured (Click's
+    /// `initialize`): opening files and devices, arming timers. An error stops the router
+    /// from starting; the message says why.
+    fn initialize(&mut self, cx: &mut Context<'_>) -> Result<(), String> {
+        let _ = cx;
+        Ok(())
+    }
+
     /// Handles packet `p` arriving on push input `port`. The default drops it; classes with
     /// push or agnostic inputs override it.
     #[inline]
@@ -124,6 +133,25 @@ pub trait Element: Handlers + Sized + Send + 'static {
     ) -> Option<Packet> {
         let _ = (port, input, cx);
         None
+    }
+
+    /// When the element next wants [`Element::run_timer`] called, if ever. The runtime asks
+    /// after initialization and after every call to the element.
+    #[inline]
+    fn next_timer(&self) -> Option<Timestamp> {
+        None
+    }
+
+    /// Runs the element's timer (ARP and NAT expiry, rated sources, shapers). It may push
+    /// packets out.
+    fn run_timer<O: Output + ?Sized>(&mut self, out: &mut O, cx: &mut Context<'_>) {
+        let _ = (out, cx);
+    }
+
+    /// Finishes when the router stops: flush files, report. Packets still held are dropped
+    /// afterwards with the element.
+    fn cleanup(&mut self, cx: &mut Context<'_>) {
+        let _ = cx;
     }
 
     /// Runs the element's task once (when [`Element::TASK`] is true). Returns true if it did

@@ -251,33 +251,13 @@ impl FromArg for Ipv4Prefix {
     }
 }
 
-/// Click's `EtherAddressArg`: six groups of one or two hex digits, all separated by `:` or
-/// all by `-`.
-fn parse_ether(text: &str) -> Option<EthernetAddress> {
-    let s = text.as_bytes();
-    let sep = *s.iter().find(|&&b| b == b':' || b == b'-')?;
-    let mut octets = [0u8; 6];
-    let mut n = 0;
-    for group in s.split(|&b| b == sep) {
-        if n == 6 || group.is_empty() || group.len() > 2 {
-            return None;
-        }
-        let mut v = 0u8;
-        for &b in group {
-            v = (v << 4) | (b as char).to_digit(16)? as u8;
-        }
-        octets[n] = v;
-        n += 1;
-    }
-    (n == 6).then_some(EthernetAddress(octets))
-}
-
 impl FromArg for EthernetAddress {
     const WHAT: &'static str = "Ethernet address";
 
     /// `00:1a:2B:3c:4d:5e`, `0-1a-2b-3c-4d-5e`, or an `AddressInfo` name.
     fn from_arg(text: &str, names: &dyn Resolver) -> Result<Self, String> {
-        parse_ether(text)
+        text.parse::<EthernetAddress>()
+            .ok()
             .or_else(|| names.ether_address(text))
             .ok_or_else(expected::<Self>)
     }
@@ -495,5 +475,385 @@ impl FromArg for f64 {
             return Err(range_bound(v));
         }
         Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::element::args::NoNames;
+    use alloc::string::ToString;
+
+    fn read<T: FromArg>(text: &str) -> Result<T, String> {
+        T::from_arg(text, &NoNames)
+    }
+
+    /// Names for the resolver tests.
+    struct Names;
+
+    impl Resolver for Names {
+        fn ip_address(&self, name: &str) -> Option<Ipv4Address> {
+            (name == "gw").then_some(Ipv4Address::new(10, 0, 0, 1))
+        }
+        fn ip_prefix(&self, name: &str) -> Option<Ipv4Prefix> {
+            (name == "lan").then_some(Ipv4Prefix::new(Ipv4Address::new(192, 168, 0, 0), 16))
+        }
+        fn ether_address(&self, name: &str) -> Option<EthernetAddress> {
+            (name == "eth0").then_some(EthernetAddress([2, 0, 0, 0, 0, 1]))
+        }
+        fn element(&self, name: &str) -> Option<usize> {
+            (name == "src").then_some(3)
+        }
+    }
+
+    #[test]
+    fn integers_in_every_base() {
+        assert_eq!(read::<u32>("0"), Ok(0));
+        assert_eq!(read::<u32>("10"), Ok(10));
+        assert_eq!(read::<u32>("+10"), Ok(10));
+        assert_eq!(read::<u32>("0x1F"), Ok(31));
+        assert_eq!(read::<u32>("0X1f"), Ok(31));
+        assert_eq!(read::<u32>("017"), Ok(15));
+        assert_eq!(read::<u32>("0b101"), Ok(5));
+        assert_eq!(read::<u32>("1_000_000"), Ok(1_000_000));
+        assert_eq!(read::<i32>("-5"), Ok(-5));
+        assert_eq!(read::<i32>("-0x10"), Ok(-16));
+        assert_eq!(read::<i16>("-0"), Ok(0));
+        assert_eq!(read::<usize>("4096"), Ok(4096));
+    }
+
+    #[test]
+    fn integers_reject_bad_text() {
+        for bad in [
+            "", "-1", "1_", "_1", "1__0", "0x", "0x_1", "08", "0b2", "abc", " 1", "1 ", "1.0", "+",
+            "--1",
+        ] {
+            assert_eq!(
+                read::<u32>(bad),
+                Err("expected unsigned integer".to_string()),
+                "{bad:?}"
+            );
+        }
+        for bad in ["", "- 1", "+-1", "1e3"] {
+            assert_eq!(
+                read::<i64>(bad),
+                Err("expected integer".to_string()),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn integers_reject_overflow_with_bound() {
+        assert_eq!(read::<u8>("255"), Ok(255));
+        assert_eq!(
+            read::<u8>("256"),
+            Err("out of range, bound 255".to_string())
+        );
+        assert_eq!(
+            read::<u8>("0x100"),
+            Err("out of range, bound 255".to_string())
+        );
+        assert_eq!(read::<i8>("127"), Ok(127));
+        assert_eq!(read::<i8>("-128"), Ok(-128));
+        assert_eq!(
+            read::<i8>("128"),
+            Err("out of range, bound 127".to_string())
+        );
+        assert_eq!(
+            read::<i8>("-129"),
+            Err("out of range, bound -128".to_string())
+        );
+        assert_eq!(read::<u64>("18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(
+            read::<u64>("18446744073709551616"),
+            Err(format!("out of range, bound {}", u64::MAX))
+        );
+        assert_eq!(
+            read::<u128>("340282366920938463463374607431768211455"),
+            Ok(u128::MAX)
+        );
+        assert!(read::<u128>("340282366920938463463374607431768211456").is_err());
+        assert_eq!(
+            read::<i128>("-170141183460469231731687303715884105728"),
+            Ok(i128::MIN)
+        );
+        assert_eq!(
+            read::<i128>("-170141183460469231731687303715884105729"),
+            Err(format!("out of range, bound {}", i128::MIN))
+        );
+        assert_eq!(
+            read::<i128>("-999999999999999999999999999999999999999999"),
+            Err(format!("out of range, bound {}", i128::MIN))
+        );
+    }
+
+    #[test]
+    fn booleans_like_boolarg() {
+        for t in ["1", "t", "y", "true", "yes"] {
+            assert_eq!(read::<bool>(t), Ok(true), "{t}");
+        }
+        for f in ["0", "f", "n", "false", "no"] {
+            assert_eq!(read::<bool>(f), Ok(false), "{f}");
+        }
+        for bad in ["TRUE", "on", "off", "2", "", "yes "] {
+            assert_eq!(
+                read::<bool>(bad),
+                Err("expected boolean".to_string()),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn strings_unquote() {
+        assert_eq!(read::<String>("abc"), Ok("abc".to_string()));
+        assert_eq!(
+            read::<String>("\"hello world\""),
+            Ok("hello world".to_string())
+        );
+        assert_eq!(read::<String>("a\"b c\"d"), Ok("ab cd".to_string()));
+        assert_eq!(read::<String>("'x\\ny'"), Ok("x\\ny".to_string()));
+        assert_eq!(read::<String>("\"x\\ny\""), Ok("x\ny".to_string()));
+        assert_eq!(read::<String>("\"\""), Ok(String::new()));
+        assert_eq!(read::<String>("\\<48 69>"), Ok("Hi".to_string()));
+        assert_eq!(read::<String>("\"é\""), Ok("é".to_string()));
+        assert_eq!(
+            read::<String>("hello world"),
+            Err("expected string".to_string())
+        );
+        assert_eq!(
+            read::<String>("\"\\xff\""),
+            Err("string is not valid UTF-8".to_string())
+        );
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(read::<Word>("abc"), Ok(Word("abc".to_string())));
+        assert_eq!(read::<Word>("'a/b'"), Ok(Word("a/b".to_string())));
+        for bad in ["\"a b\"", "\"a,b\"", "\"\"", "a b", "\"a\\\\b\"", "\"é\""] {
+            assert_eq!(
+                read::<Word>(bad),
+                Err("expected word".to_string()),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn data_strings() {
+        assert_eq!(read::<Bytes>("\\<0a 0b>"), Ok(Bytes([10, 11].to_vec())));
+        assert_eq!(
+            read::<Bytes>("\"\\<0a0b>x\""),
+            Ok(Bytes(b"\n\x0bx".to_vec()))
+        );
+        assert_eq!(
+            read::<Bytes>("\"\\101\\x42\\xff\""),
+            Ok(Bytes(b"AB\xff".to_vec()))
+        );
+        assert_eq!(
+            read::<Bytes>("\\<00>'\\<00>'"),
+            Ok(Bytes(b"\x00\\<00>".to_vec()))
+        );
+        assert_eq!(
+            read::<Bytes>("\\<00> \\<01>"),
+            Err("expected data string".to_string())
+        );
+        assert_eq!(read::<Raw>("\"a\" b"), Ok(Raw("\"a\" b".to_string())));
+    }
+
+    #[test]
+    fn ip_addresses_and_names() {
+        assert_eq!(
+            read::<Ipv4Address>("10.0.0.2"),
+            Ok(Ipv4Address::new(10, 0, 0, 2))
+        );
+        assert_eq!(
+            Ipv4Address::from_arg("gw", &Names),
+            Ok(Ipv4Address::new(10, 0, 0, 1))
+        );
+        for bad in ["10.0.0", "gw", "10.0.0.256", "\"10.0.0.1\""] {
+            assert_eq!(
+                read::<Ipv4Address>(bad),
+                Err("expected IP address".to_string()),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ip_prefixes_and_names() {
+        let ten = Ipv4Prefix::new(Ipv4Address::new(10, 0, 0, 0), 8);
+        assert_eq!(read::<Ipv4Prefix>("10/8"), Ok(ten));
+        assert_eq!(read::<Ipv4Prefix>("10.0.0.0/255.0.0.0"), Ok(ten));
+        assert_eq!(read::<Ipv4Prefix>("1.2.3.4").map(|p| p.len()), Ok(Some(32)));
+        assert_eq!(
+            Ipv4Prefix::from_arg("lan", &Names),
+            Ok(Names.ip_prefix("lan").unwrap())
+        );
+        let gw = Ipv4Address::new(10, 0, 0, 1);
+        assert_eq!(
+            Ipv4Prefix::from_arg("gw", &Names),
+            Ok(Ipv4Prefix::new(gw, 32))
+        );
+        assert_eq!(
+            Ipv4Prefix::from_arg("gw/24", &Names),
+            Ok(Ipv4Prefix::new(gw, 24))
+        );
+        assert_eq!(
+            Ipv4Prefix::from_arg("gw/255.255.0.0", &Names),
+            Ok(Ipv4Prefix::new(gw, 16))
+        );
+        for bad in ["10/33", "gw/8", "lan", "1.2.3.4/"] {
+            assert_eq!(
+                read::<Ipv4Prefix>(bad),
+                Err("expected IP address prefix".to_string()),
+                "{bad:?}"
+            );
+        }
+        assert!(Ipv4Prefix::from_arg("gw/40", &Names).is_err());
+    }
+
+    #[test]
+    fn ethernet_addresses() {
+        let a = EthernetAddress([0x00, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e]);
+        assert_eq!(read::<EthernetAddress>("00:1a:2B:3c:4d:5e"), Ok(a));
+        assert_eq!(read::<EthernetAddress>("00-1A-2b-3C-4D-5E"), Ok(a));
+        assert_eq!(
+            read::<EthernetAddress>("0:1:2:3:4:5"),
+            Ok(EthernetAddress([0, 1, 2, 3, 4, 5]))
+        );
+        assert_eq!(
+            EthernetAddress::from_arg("eth0", &Names),
+            Ok(EthernetAddress([2, 0, 0, 0, 0, 1]))
+        );
+        for bad in [
+            "00:11:22:33:44",
+            "00:11:22:33:44:55:66",
+            "00:11-22:33:44:55",
+            "000:11:22:33:44:55",
+            "00:11:22:33:44:5g",
+            "00::22:33:44:55",
+            "001122334455",
+            "eth0",
+        ] {
+            assert_eq!(
+                read::<EthernetAddress>(bad),
+                Err("expected Ethernet address".to_string()),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations_with_units() {
+        let ms = Duration::from_millis;
+        assert_eq!(read::<Duration>("1"), Ok(Duration::from_secs(1)));
+        assert_eq!(read::<Duration>("1.5"), Ok(ms(1500)));
+        assert_eq!(read::<Duration>(".5s"), Ok(ms(500)));
+        assert_eq!(read::<Duration>("2."), Ok(ms(2000)));
+        assert_eq!(read::<Duration>("10ms"), Ok(ms(10)));
+        assert_eq!(read::<Duration>("10 ms"), Ok(ms(10)));
+        assert_eq!(read::<Duration>("5msec"), Ok(ms(5)));
+        assert_eq!(read::<Duration>("3us"), Ok(Duration::from_micros(3)));
+        assert_eq!(read::<Duration>("3usec"), Ok(Duration::from_micros(3)));
+        assert_eq!(read::<Duration>("7ns"), Ok(Duration::from_nanos(7)));
+        assert_eq!(read::<Duration>("7nsec"), Ok(Duration::from_nanos(7)));
+        assert_eq!(read::<Duration>("2sec"), Ok(Duration::from_secs(2)));
+        assert_eq!(read::<Duration>("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(read::<Duration>("2min"), Ok(Duration::from_secs(120)));
+        assert_eq!(read::<Duration>("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(read::<Duration>("1hr"), Ok(Duration::from_secs(3600)));
+        assert_eq!(read::<Duration>("1d"), Ok(Duration::from_secs(86400)));
+        assert_eq!(read::<Duration>("2day"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(read::<Duration>("1e-3"), Ok(ms(1)));
+        assert_eq!(read::<Duration>("1.5e3ms"), Ok(ms(1500)));
+        assert_eq!(read::<Duration>("1_000ms"), Ok(Duration::from_secs(1)));
+        // Rounded half up to the nanosecond.
+        assert_eq!(
+            read::<Duration>("0.0000000005"),
+            Ok(Duration::from_nanos(1))
+        );
+        assert_eq!(read::<Duration>("1.4ns"), Ok(Duration::from_nanos(1)));
+        assert_eq!(read::<Duration>("0.1ns"), Ok(Duration::ZERO));
+        assert_eq!(read::<Duration>("0"), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn durations_reject_bad_text() {
+        for bad in [
+            "", "s", "ms", "-1", "1 days", "abc", "1x", "1.2.3", "1 s s", "e3", "1e", ".",
+        ] {
+            assert_eq!(
+                read::<Duration>(bad),
+                Err("expected time in seconds".to_string()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(read::<Duration>("1e30"), Err("out of range".to_string()));
+        assert_eq!(
+            read::<Duration>("99999999999999999999999d"),
+            Err("out of range".to_string())
+        );
+    }
+
+    #[test]
+    fn bandwidths() {
+        assert_eq!(read::<Bandwidth>("1000"), Ok(Bandwidth(1000)));
+        assert_eq!(read::<Bandwidth>("8bps"), Ok(Bandwidth(1)));
+        assert_eq!(read::<Bandwidth>("10Mbps"), Ok(Bandwidth(1_250_000)));
+        assert_eq!(read::<Bandwidth>("10 Mbps"), Ok(Bandwidth(1_250_000)));
+        assert_eq!(read::<Bandwidth>("1kbps"), Ok(Bandwidth(125)));
+        assert_eq!(read::<Bandwidth>("1Kbps"), Ok(Bandwidth(125)));
+        assert_eq!(read::<Bandwidth>("1Gb/s"), Ok(Bandwidth(125_000_000)));
+        assert_eq!(read::<Bandwidth>("2MBps"), Ok(Bandwidth(2_000_000)));
+        assert_eq!(read::<Bandwidth>("1GBps"), Ok(Bandwidth(1_000_000_000)));
+        assert_eq!(read::<Bandwidth>("1.5kB/s"), Ok(Bandwidth(1500)));
+        assert_eq!(read::<Bandwidth>("100baud"), Ok(Bandwidth(13)));
+        assert_eq!(read::<Bandwidth>("100Gbps"), Ok(Bandwidth(12_500_000_000)));
+        for bad in ["fast", "10 Tbps", "-1", "", "Mbps", "10mbps", "10 M bps"] {
+            assert_eq!(
+                read::<Bandwidth>(bad),
+                Err("expected bandwidth".to_string()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            read::<Bandwidth>("1e30GBps"),
+            Err("out of range".to_string())
+        );
+    }
+
+    #[test]
+    fn reals() {
+        assert_eq!(read::<f64>("1.5"), Ok(1.5));
+        assert_eq!(read::<f64>("-2e3"), Ok(-2000.0));
+        assert_eq!(read::<f64>(".25"), Ok(0.25));
+        assert_eq!(read::<f64>("inf"), Ok(f64::INFINITY));
+        for bad in ["", " 1", "1 ", "1.5x", "0x10", "1_0"] {
+            assert_eq!(
+                read::<f64>(bad),
+                Err("expected real number".to_string()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            read::<f64>("1e999"),
+            Err("out of range, bound inf".to_string())
+        );
+    }
+
+    #[test]
+    fn element_references() {
+        assert_eq!(ElementRef::from_arg("src", &Names), Ok(ElementRef(3)));
+        assert_eq!(
+            ElementRef::from_arg("dst", &Names),
+            Err("does not name an element".to_string())
+        );
+        assert_eq!(
+            read::<ElementRef>("src"),
+            Err("does not name an element".to_string())
+        );
     }
 }

@@ -319,9 +319,9 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<T> {
     }
 
     /// Sets the header length in bytes; it is stored as `len / 4`, so pass a multiple of 4
-    /// no larger than 60.
+    /// no larger than 60 (larger values store 60).
     pub fn set_header_len(&mut self, len: usize) {
-        let ihl = u8::try_from(len / 4).unwrap_or(0x0f) & 0x0f;
+        let ihl = u8::try_from(len / 4).map_or(0x0f, |w| w.min(0x0f));
         let h = self.header_mut();
         h.version_ihl = (h.version_ihl & 0xf0) | ihl;
     }

@@ -363,9 +363,9 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> TcpPacket<T> {
     }
 
     /// Sets the header length in bytes, stored as `len / 4` in the data offset; pass a
-    /// multiple of 4 no larger than 60. Clears the reserved bits.
+    /// multiple of 4 no larger than 60 (larger values store 60). Clears the reserved bits.
     pub fn set_header_len(&mut self, len: usize) {
-        let words = u8::try_from(len / 4).unwrap_or(0x0f) & 0x0f;
+        let words = u8::try_from(len / 4).map_or(0x0f, |w| w.min(0x0f));
         self.header_mut().data_offset = words << 4;
     }
 

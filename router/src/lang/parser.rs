@@ -1,0 +1,412 @@
+//! The parser: runs the pest grammar (`click.pest`) statement by statement and builds the
+//! syntax tree.
+//!
+//! Error recovery: the scanner first cuts the file into regions at top-level `;` (outside
+//! brackets, strings and comments); within a region, statements are parsed one at a time
+//! with the grammar's `stmt` rule. After a syntax error the parser reports it and resumes at
+//! the next line break outside brackets (or the next region), so every statement that
+//! parses is kept and every broken statement is reported, in one run. An error inside a
+//! compound or group costs that whole top-level statement.
+
+use super::ast::*;
+use super::error::LangError;
+use super::scan;
+use super::source::{FileId, SourceMap, Span};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "lang/click.pest"]
+    pub struct ClickParser;
+}
+
+use grammar::{ClickParser, Rule};
+
+/// Parses file `file` of `sources`. Returns the statements that parsed and every syntax
+/// error found.
+pub fn parse(sources: &SourceMap, file: FileId) -> (File, Vec<LangError>) {
+    let mut errors = Vec::new();
+    let Some(source) = sources.file(file) else {
+        return (File::default(), errors);
+    };
+    let text = scan::mask_directives(source.text(), file, &mut errors);
+    let stmts = parse_text(&text, file, &mut errors);
+    (File { stmts }, errors)
+}
+
+fn parse_text(text: &str, file: FileId, errors: &mut Vec<LangError>) -> Vec<Stmt> {
+    let mut stmts = Vec::new();
+    let mut pos = 0;
+    loop {
+        pos = scan::skip_trivia(text, pos, file, errors);
+        if pos >= text.len() {
+            break;
+        }
+        let end = match scan::region_end(text, pos) {
+            Ok(end) => end,
+            Err(e) => {
+                // Nothing after an unclosed bracket can be told apart from its contents;
+                // parse what precedes the bad spot and stop.
+                let (err, at) = e.into_error(file);
+                errors.push(err);
+                parse_region(text, pos, at, file, errors, &mut stmts);
+                break;
+            }
+        };
+        parse_region(text, pos, end, file, errors, &mut stmts);
+        pos = end + 1;
+    }
+    stmts
+}
+
+fn parse_region(text: &str, start: usize, end: usize, file: FileId, errors: &mut Vec<LangError>, out: &mut Vec<Stmt>) {
+    let mut p = start;
+    loop {
+        p = scan::skip_trivia(&text[..end], p, file, errors);
+        if p >= end {
+            return;
+        }
+        match ClickParser::parse(Rule::stmt, &text[p..end]) {
+            Ok(mut pairs) => {
+                let Some(pair) = pairs.next() else { return };
+                let consumed = pair.as_span().end();
+                let b = Builder { file, offset: p };
+                if let Some(stmt) = b.stmt(pair) {
+                    out.push(stmt);
+                }
+                if consumed == 0 {
+                    return;
+                }
+                p += consumed;
+            }
+            Err(e) => {
+                let at = p + match e.location {
+                    pest::error::InputLocation::Pos(x) => x,
+                    pest::error::InputLocation::Span((x, _)) => x,
+                };
+                let at = at.min(end);
+                errors.push(syntax_error(text, at, end, file, &e.variant));
+                p = scan::resync(text, p, at, end);
+            }
+        }
+    }
+}
+
+fn syntax_error(text: &str, at: usize, end: usize, file: FileId, variant: &pest::error::ErrorVariant<Rule>) -> LangError {
+    let token = if at >= end && end < text.len() {
+        String::from(";")
+    } else {
+        scan::token_at(text, at)
+    };
+    let len = if at >= text.len() { 0 } else { token.len().max(1) };
+    let mut err = LangError::new(Span::new(file, at, (at + len).min(text.len())), format!("syntax error near '{token}'"));
+    if let pest::error::ErrorVariant::ParsingError { positives, .. } = variant {
+        let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+        names.sort_unstable();
+        names.dedup();
+        if !names.is_empty() {
+            err = err.with_note(None, format!("expected {}", names.join(", ")));
+        }
+    }
+    err
+}
+
+fn rule_name(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::ident | Rule::word | Rule::ident_ref | Rule::decl | Rule::body | Rule::elem | Rule::elems => "element",
+        Rule::class_spec => "element class",
+        Rule::variable | Rule::formal | Rule::formals => "parameter",
+        Rule::arrow | Rule::push_arrow => "'->'",
+        Rule::many_arrow => "'=>'",
+        Rule::config | Rule::config_text => "'('",
+        Rule::pre_ports | Rule::post_ports | Rule::lone_ports => "'['",
+        Rule::port => "port number",
+        Rule::port_more => "','",
+        Rule::semi => "';'",
+        Rule::stmt | Rule::connection => "statement",
+        Rule::group => "group",
+        Rule::compound | Rule::anon_compound | Rule::compound_body => "'{'",
+        Rule::extension => "'...'",
+        Rule::EOI => "end of input",
+        _ => return None,
+    })
+}
+
+/// Turns pest pairs (whose offsets are relative to the statement's start) into tree nodes.
+struct Builder {
+    file: FileId,
+    offset: usize,
+}
+
+impl Builder {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        let mut name = String::from(pair.as_str());
+        if pair.as_rule() == Rule::variable {
+            name.remove(0);
+        }
+        Ident {
+            span: self.span(&pair),
+            name,
+        }
+    }
+
+    fn config(&self, pair: Pair<'_, Rule>) -> Config {
+        // config = "(" ~ config_text ~ ")"
+        let text = pair.into_inner().next();
+        match text {
+            Some(t) => Config {
+                text: String::from(t.as_str()),
+                span: self.span(&t),
+            },
+            None => Config {
+                text: String::new(),
+                span: Span::new(self.file, self.offset, self.offset),
+            },
+        }
+    }
+
+    fn stmts(&self, pairs: pest::iterators::Pairs<'_, Rule>) -> Vec<Stmt> {
+        pairs.filter(|p| p.as_rule() == Rule::stmt).filter_map(|p| self.stmt(p)).collect()
+    }
+
+    fn stmt(&self, pair: Pair<'_, Rule>) -> Option<Stmt> {
+        let inner = pair.into_inner().next()?;
+        let span = self.span(&inner);
+        Some(match inner.as_rule() {
+            Rule::semi => Stmt::Empty(span),
+            Rule::require_stmt => Stmt::Require(self.config(inner.into_inner().nth(1)?), span),
+            Rule::define_stmt => Stmt::Define(self.config(inner.into_inner().nth(1)?), span),
+            Rule::elementclass_stmt => {
+                let mut it = inner.into_inner().skip(1);
+                let name = self.ident(it.next()?);
+                let def = it.next()?;
+                let def = match def.as_rule() {
+                    Rule::compound => ClassSpec::Compound(Box::new(self.compound(def))),
+                    _ => ClassSpec::Named(self.ident(def)),
+                };
+                Stmt::ElementClass(ElementClassStmt { name, def, span })
+            }
+            Rule::connection => Stmt::Chain(self.chain(inner)),
+            _ => return None,
+        })
+    }
+
+    fn chain(&self, pair: Pair<'_, Rule>) -> Chain {
+        let span = self.span(&pair);
+        let mut lists = Vec::new();
+        let mut arrows = Vec::new();
+        // Lists and arrows alternate; a missing list between (or around) arrows is empty.
+        let mut expect_list = true;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::elems => {
+                    lists.push(self.elems(p));
+                    expect_list = false;
+                }
+                Rule::arrow => {
+                    let aspan = self.span(&p);
+                    if expect_list {
+                        lists.push(ElemList {
+                            items: Vec::new(),
+                            span: Span::new(self.file, aspan.start as usize, aspan.start as usize),
+                        });
+                    }
+                    let kind = match p.into_inner().next().map(|a| a.as_rule()) {
+                        Some(Rule::many_arrow) => ArrowKind::Many,
+                        _ => ArrowKind::Push,
+                    };
+                    arrows.push((kind, aspan));
+                    expect_list = true;
+                }
+                _ => {}
+            }
+        }
+        if expect_list {
+            let at = arrows.last().map_or(span.end, |a| a.1.end) as usize;
+            lists.push(ElemList {
+                items: Vec::new(),
+                span: Span::new(self.file, at, at),
+            });
+        }
+        Chain { lists, arrows, span }
+    }
+
+    fn elems(&self, pair: Pair<'_, Rule>) -> ElemList {
+        let span = self.span(&pair);
+        let items = pair.into_inner().filter(|p| p.as_rule() == Rule::elem).map(|p| self.elem(p)).collect();
+        ElemList { items, span }
+    }
+
+    fn ports(&self, pair: Pair<'_, Rule>) -> Ports {
+        let span = self.span(&pair);
+        let mut ports = Vec::new();
+        let mut expandable = false;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::port => ports.push(self.ident(p)),
+                Rule::port_more => expandable = true,
+                _ => {}
+            }
+        }
+        if ports.is_empty() {
+            expandable = true;
+        }
+        Ports { ports, expandable, span }
+    }
+
+    fn elem(&self, pair: Pair<'_, Rule>) -> Elem {
+        let span = self.span(&pair);
+        let mut e = Elem {
+            pre: None,
+            body: None,
+            post: None,
+            span,
+        };
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::pre_ports | Rule::lone_ports => e.pre = Some(self.ports(p)),
+                Rule::post_ports => e.post = Some(self.ports(p)),
+                Rule::body => e.body = self.body(p),
+                _ => {}
+            }
+        }
+        e
+    }
+
+    fn body(&self, pair: Pair<'_, Rule>) -> Option<ElemBody> {
+        let inner = pair.into_inner().next()?;
+        let span = self.span(&inner);
+        Some(match inner.as_rule() {
+            Rule::group => ElemBody::Group(Group {
+                stmts: self.stmts(inner.into_inner()),
+                span,
+            }),
+            Rule::anon_compound => {
+                let mut it = inner.into_inner();
+                let class = Box::new(self.compound(it.next()?));
+                let config = it.next().map(|c| self.config(c));
+                ElemBody::Compound { class, config }
+            }
+            Rule::decl => {
+                let mut it = inner.into_inner();
+                let name = self.ident(it.next()?);
+                let cls = it.next()?.into_inner().next()?;
+                let class = match cls.as_rule() {
+                    Rule::compound => ClassSpec::Compound(Box::new(self.compound(cls))),
+                    _ => ClassSpec::Named(self.ident(cls)),
+                };
+                let config = it.next().map(|c| self.config(c));
+                ElemBody::Decl { name, class, config }
+            }
+            Rule::ident_ref => {
+                let mut it = inner.into_inner();
+                let ident = self.ident(it.next()?);
+                let config = it.next().map(|c| self.config(c));
+                ElemBody::Ident { ident, config }
+            }
+            _ => return None,
+        })
+    }
+
+    fn compound(&self, pair: Pair<'_, Rule>) -> CompoundClass {
+        let span = self.span(&pair);
+        let mut class = CompoundClass {
+            bodies: Vec::new(),
+            extension: None,
+            span,
+        };
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::compound_body => {
+                    let bspan = self.span(&p);
+                    let mut formals = Vec::new();
+                    let mut stmts = Vec::new();
+                    for q in p.into_inner() {
+                        match q.as_rule() {
+                            Rule::formals => {
+                                for f in q.into_inner() {
+                                    let parts: Vec<_> = f.into_inner().collect();
+                                    let mut parts = parts.into_iter();
+                                    let (keyword, var) = match (parts.next(), parts.next()) {
+                                        (Some(k), Some(v)) => (Some(self.ident(k)), self.ident(v)),
+                                        (Some(v), None) => (None, self.ident(v)),
+                                        _ => continue,
+                                    };
+                                    formals.push(Formal { keyword, var });
+                                }
+                            }
+                            Rule::stmt => stmts.extend(self.stmt(q)),
+                            _ => {}
+                        }
+                    }
+                    class.bodies.push(CompoundBody {
+                        formals,
+                        stmts,
+                        span: bspan,
+                    });
+                }
+                Rule::extension => class.extension = Some(self.span(&p)),
+                _ => {}
+            }
+        }
+        class
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> (File, Vec<LangError>) {
+        let mut map = SourceMap::new();
+        let id = map.add("t.click", text);
+        parse(&map, id)
+    }
+
+    #[test]
+    fn declarations_and_connections() {
+        let (f, errs) = parse_str("a, b :: Queue(10); a [1] -> [2] b -> Discard;");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(f.stmts.len(), 2);
+        let Stmt::Chain(c) = &f.stmts[1] else { panic!() };
+        assert_eq!(c.lists.len(), 3);
+        assert_eq!(c.lists[0].items[0].post.as_ref().unwrap().ports[0].name, "1");
+    }
+
+    #[test]
+    fn config_strings_are_raw() {
+        let (f, errs) = parse_str("x :: C(a (b) \")\" /* ) */ // )\n c);");
+        assert!(errs.is_empty(), "{errs:?}");
+        let Stmt::Chain(c) = &f.stmts[0] else { panic!() };
+        let Some(ElemBody::Decl { config: Some(cfg), .. }) = &c.lists[0].items[0].body else { panic!() };
+        assert_eq!(cfg.text, "a (b) \")\" /* ) */ // )\n c");
+    }
+
+    #[test]
+    fn identifiers_stop_at_double_slash() {
+        let (f, errs) = parse_str("an/identifier/with/slashes//too/many\n");
+        assert!(errs.is_empty());
+        let Stmt::Chain(c) = &f.stmts[0] else { panic!() };
+        let Some(ElemBody::Ident { ident, .. }) = &c.lists[0].items[0].body else { panic!() };
+        assert_eq!(ident.name, "an/identifier/with/slashes");
+    }
+
+    #[test]
+    fn errors_are_collected_per_statement() {
+        let (f, errs) = parse_str("a -> b;\nc -> ] d;\ne -> f\ng -> } h\ni -> j");
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[0].span.start, 13);
+        // a -> b, c (before the error), e -> f, g, i -> j
+        assert!(f.stmts.len() >= 3);
+    }
+}
