@@ -15,7 +15,9 @@ fn main() {
     let mut docs: Vec<(String, String)> = Vec::new();
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let Ok(text) = fs::read_to_string(file) else { continue };
+        let Ok(text) = fs::read_to_string(file) else {
+            continue;
+        };
         docs.extend(element_docs(&text));
     }
     docs.sort();
@@ -24,12 +26,15 @@ fn main() {
         let _ = writeln!(out, "    ({class:?}, {doc:?}),");
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("element_docs.rs");
+    let dest =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("element_docs.rs");
     fs::write(dest, out).expect("write element_docs.rs");
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -46,7 +51,9 @@ fn element_docs(text: &str) -> Vec<(String, String)> {
     let lines: Vec<&str> = text.lines().collect();
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let Some(rest) = line.trim().strip_prefix("impl Element for ") else { continue };
+        let Some(rest) = line.trim().strip_prefix("impl Element for ") else {
+            continue;
+        };
         let ty = rest.trim_end_matches('{').trim();
         let class = lines[i..]
             .iter()
@@ -60,7 +67,10 @@ fn element_docs(text: &str) -> Vec<(String, String)> {
         let decl = format!("pub struct {ty}");
         let Some(at) = lines.iter().position(|l| {
             let l = l.trim();
-            l == decl || l.starts_with(&format!("{decl} ")) || l.starts_with(&format!("{decl}<")) || l.starts_with(&format!("{decl};"))
+            l == decl
+                || l.starts_with(&format!("{decl} "))
+                || l.starts_with(&format!("{decl}<"))
+                || l.starts_with(&format!("{decl};"))
         }) else {
             continue;
         };
@@ -77,7 +87,8 @@ fn element_docs(text: &str) -> Vec<(String, String)> {
             .iter()
             .filter_map(|l| {
                 let l = l.trim();
-                l.strip_prefix("///").map(|d| d.strip_prefix(' ').unwrap_or(d))
+                l.strip_prefix("///")
+                    .map(|d| d.strip_prefix(' ').unwrap_or(d))
             })
             .collect();
         found.push((class, doc.join("\n")));

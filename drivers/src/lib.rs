@@ -1,9 +1,7 @@
-//! Network devices for Sluice: pcap files on the host now; TAP, AF_PACKET and virtio-net
-//! follow. Device code is the one place besides the library OS where `unsafe` may appear,
+//! Network devices for Sluice: TAP and AF_PACKET on the host, virtio-net in the guest (being
+//! written). Capture files are a format, not a device: they live in `sluice-elements`
+//! (`io::pcap`), beside FromDump and ToDump. Device code is the one place besides the library OS where `unsafe` may appear,
 //! each block with a `// SAFETY:` comment.
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 
 extern crate alloc;
-
-#[cfg(feature = "std")]
-pub mod pcap;

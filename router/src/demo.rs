@@ -21,9 +21,9 @@ use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use sluice_drivers::pcap::{PcapReader, PcapWriter, TODUMP_SNAPLEN};
 use sluice_elements::element::testing::Collect;
 use sluice_elements::element::{Context, Element, HandlerContext, Handlers, NoLog, Ports};
+use sluice_elements::io::pcap::{PcapReader, PcapWriter, TODUMP_SNAPLEN};
 use sluice_elements::packet::{Batch, Packet, Pool, PoolConfig, Timestamp, WritablePacket};
 use sluice_elements::standard::{Counter, Discard, Tee};
 use sluice_elements::wire::checksum;

@@ -25,7 +25,11 @@ pub enum Style {
 /// Renders every error, in order, as one string.
 pub fn render(sources: &SourceMap, errors: &[LangError], style: Style) -> String {
     let mut files = SimpleFiles::new();
-    let ids: Vec<usize> = sources.files().iter().map(|f| files.add(f.name(), f.text())).collect();
+    let ids: Vec<usize> = sources
+        .files()
+        .iter()
+        .map(|f| files.add(f.name(), f.text()))
+        .collect();
     let config = Config {
         display_style: match style {
             Style::Rich => DisplayStyle::Rich,
@@ -43,8 +47,13 @@ pub fn render(sources: &SourceMap, errors: &[LangError], style: Style) -> String
         let mut labels = vec![Label::primary(file, clamp(sources, e.span))];
         let mut notes = Vec::new();
         for note in &e.notes {
-            match note.span.and_then(|s| ids.get(s.file.0 as usize).map(|&f| (f, s))) {
-                Some((f, s)) => labels.push(Label::secondary(f, clamp(sources, s)).with_message(note.message.clone())),
+            match note
+                .span
+                .and_then(|s| ids.get(s.file.0 as usize).map(|&f| (f, s)))
+            {
+                Some((f, s)) => labels.push(
+                    Label::secondary(f, clamp(sources, s)).with_message(note.message.clone()),
+                ),
                 None => notes.push(note.message.clone()),
             }
         }

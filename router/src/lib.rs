@@ -6,9 +6,13 @@
 extern crate alloc;
 
 #[cfg(feature = "std")]
+pub mod cli;
+#[cfg(feature = "std")]
 pub mod demo;
 #[cfg(feature = "std")]
 pub mod diagnostics;
 pub mod graph;
+pub mod instantiate;
 pub mod lang;
 pub mod registry;
+pub mod runtime;

@@ -2,8 +2,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use sluice_router::cli::{self, run::RunOptions, Source};
+use sluice_router::diagnostics::{self, Style};
+use sluice_router::{instantiate, lang, registry};
 
 /// Sluice: Click configurations as fast, memory-safe network functions.
 #[derive(Parser)]
@@ -13,8 +19,87 @@ struct Cli {
     command: Command,
 }
 
+/// A configuration given as a file or as `-e EXPR`, with `-D` definitions.
+#[derive(Args, Debug)]
+struct ConfigArgs {
+    /// The configuration file.
+    #[arg(required_unless_present = "expr")]
+    file: Option<PathBuf>,
+    /// A configuration given on the command line instead of a file.
+    #[arg(short = 'e', long = "expr", conflicts_with = "file")]
+    expr: Option<String>,
+    /// Define a configuration variable, overriding the file's `define`.
+    #[arg(short = 'D', long = "define", value_name = "NAME=VALUE", value_parser = parse_define)]
+    defines: Vec<(String, String)>,
+}
+
+impl ConfigArgs {
+    fn source(&self) -> Source {
+        match (&self.expr, &self.file) {
+            (Some(e), _) => Source::Expr(e.clone()),
+            (None, Some(f)) => Source::File(f.clone()),
+            (None, None) => Source::Expr(String::new()),
+        }
+    }
+}
+
+fn parse_define(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s.split_once('=').ok_or("expected NAME=VALUE")?;
+    Ok((name.trim_start_matches('$').to_string(), value.to_string()))
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Svg,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Parse and check a configuration; print every error, or say it is fine.
+    Check {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// One line per error (`file:line:col: error: message`).
+        #[arg(long)]
+        short: bool,
+    },
+    /// Print the flattened configuration in Click syntax, like click-flatten.
+    Flatten {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Print the element graph (Graphviz DOT, or SVG through `dot`).
+    Graph {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+    },
+    /// The element reference: every class, or one class in full.
+    Elements {
+        /// A class to describe.
+        class: Option<String>,
+    },
+    /// Run a configuration as a Linux process (host mode).
+    #[command(disable_help_flag = true)]
+    Run {
+        /// Print help.
+        #[arg(long, action = clap::ArgAction::Help)]
+        help: Option<bool>,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print a read handler's value after the run (repeatable).
+        #[arg(short = 'h', long = "handler", value_name = "ELEMENT.HANDLER")]
+        handlers: Vec<String>,
+        /// Run on Click's simulated clock (fixed at 1000000000.000000).
+        #[arg(long)]
+        simtime: bool,
+        /// Packet buffers in the pool.
+        #[arg(long, default_value_t = 4096)]
+        buffers: usize,
+    },
     /// Push real traffic through a host-mode datapath and report what happened.
     Demo {
         /// Read this pcap instead of synthesising traffic.
@@ -30,17 +115,162 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `-h` is Click's handler flag for `run`; clap's help stays on `--help`.
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Demo { pcap, frames, out } => {
-            sluice_router::demo::run(&sluice_router::demo::DemoOptions { pcap, frames, out })
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    match execute(cli.command) {
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("sluice: {e}");
+            eprint!("{e}");
+            if !e.ends_with('\n') {
+                eprintln!();
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+fn execute(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Check { config, short } => {
+            let loaded = cli::load(&config.source(), &config.defines, true)?;
+            let (sources, checked) = loaded.instantiate();
+            let style = if short { Style::Short } else { Style::Rich };
+            if checked.errors.is_empty() {
+                let summary = checked
+                    .instance
+                    .as_ref()
+                    .map(instantiate::summary)
+                    .unwrap_or_default();
+                println!("ok: {summary}");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprint!("{}", diagnostics::render(&sources, &checked.errors, style));
+                eprintln!(
+                    "{} error{}",
+                    checked.errors.len(),
+                    if checked.errors.len() == 1 { "" } else { "s" }
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Flatten { config } => {
+            let loaded = cli::load(&config.source(), &config.defines, false)?;
+            if !loaded.errors.is_empty() {
+                return Err(loaded.render_errors(Style::Rich));
+            }
+            print!("{}", lang::unparse(&loaded.flat));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Graph { config, format } => {
+            let loaded = cli::load(&config.source(), &config.defines, true)?;
+            if !loaded.errors.is_empty() {
+                return Err(loaded.render_errors(Style::Rich));
+            }
+            let dot = cli::graph::to_dot(&loaded.flat);
+            match format {
+                GraphFormat::Dot => print!("{dot}"),
+                GraphFormat::Svg => print!("{}", dot_to_svg(&dot)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Elements { class } => {
+            match class {
+                Some(name) => {
+                    let Some(info) = registry::lookup(&name) else {
+                        let hint = registry::suggest(&name)
+                            .map(|s| format!(" (did you mean '{s}'?)"))
+                            .unwrap_or_default();
+                        return Err(format!("no element class '{name}'{hint}"));
+                    };
+                    println!(
+                        "{} ({}; ports {}; processing {})\n",
+                        info.name,
+                        info.type_name.clone()(),
+                        info.ports,
+                        info.processing
+                    );
+                    println!("{}", registry::doc(&name).unwrap_or("(no documentation)"));
+                }
+                None => {
+                    let mut classes: Vec<_> = registry::classes().collect();
+                    classes.sort_by_key(|c| c.name);
+                    for c in classes {
+                        let summary = registry::doc(c.name)
+                            .and_then(|d| d.lines().next())
+                            .unwrap_or("");
+                        println!(
+                            "{:<22} {:<8} {:<6} {summary}",
+                            c.name,
+                            c.ports.to_string(),
+                            c.processing.to_string()
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            config,
+            handlers,
+            simtime,
+            buffers,
+            ..
+        } => {
+            let interrupt = Arc::new(AtomicBool::new(false));
+            for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                signal_hook::flag::register(signal, Arc::clone(&interrupt))
+                    .map_err(|e| e.to_string())?;
+            }
+            let options = RunOptions {
+                defines: config.defines.clone(),
+                simtime,
+                handlers,
+                buffers,
+                interrupt: Some(interrupt),
+            };
+            let report = cli::run::run(&config.source(), &options)?;
+            print!("{}", report.handlers);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { pcap, frames, out } => {
+            sluice_router::demo::run(&sluice_router::demo::DemoOptions { pcap, frames, out })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn dot_to_svg(dot: &str) -> Result<String, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|_| "SVG needs Graphviz's `dot`, which is not installed (apt-get install graphviz); `--format dot` works without it".to_string())?;
+    child
+        .stdin
+        .take()
+        .ok_or("dot: no stdin")?
+        .write_all(dot.as_bytes())
+        .map_err(|e| format!("dot: {e}"))?;
+    let out = child.wait_with_output().map_err(|e| format!("dot: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "dot failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("dot: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 }

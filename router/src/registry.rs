@@ -28,7 +28,10 @@ include!(concat!(env!("OUT_DIR"), "/element_docs.rs"));
 /// template of STYLE.md: summary, Synopsis, Ports, Processing, Description, Example,
 /// Handlers, See also).
 pub fn doc(name: &str) -> Option<&'static str> {
-    ELEMENT_DOCS.iter().find(|(class, _)| *class == name).map(|(_, doc)| *doc)
+    ELEMENT_DOCS
+        .iter()
+        .find(|(class, _)| *class == name)
+        .map(|(_, doc)| *doc)
 }
 
 /// The class named `name`, if Sluice has it.
@@ -89,11 +92,20 @@ mod tests {
     fn every_class_has_its_documentation() {
         for class in classes() {
             let doc = doc(class.name).unwrap_or_else(|| panic!("{} has no doc", class.name));
-            for section in ["# Synopsis", "# Ports", "# Processing", "# Description", "# Example", "# Handlers"] {
+            for section in [
+                "# Synopsis",
+                "# Ports",
+                "# Processing",
+                "# Description",
+                "# Example",
+                "# Handlers",
+            ] {
                 assert!(doc.contains(section), "{}: no {section}", class.name);
             }
         }
-        assert!(doc("Counter").unwrap().starts_with("Counts packets and bytes"));
+        assert!(doc("Counter")
+            .unwrap()
+            .starts_with("Counts packets and bytes"));
     }
 
     #[test]

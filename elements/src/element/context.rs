@@ -1,6 +1,8 @@
 //! What the runtime lends an element while it runs: the clock, the packet pool, a way to
 //! stop the router, and a place for messages.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::packet::{Pool, Timestamp};
@@ -31,11 +33,32 @@ impl Log for NoLog {
     fn log(&mut self, _: Level, _: &str, _: fmt::Arguments<'_>) {}
 }
 
+/// A handler call an element asks the runtime to make once the current call returns
+/// (DriverManager's `write` and `read`, Script-like elements).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlRequest {
+    /// Write `value` to the handler `element.handler` (or a global handler).
+    Write {
+        /// `element.handler`, as Click writes it.
+        handler: String,
+        /// The value to write.
+        value: String,
+    },
+    /// Read the handler and print its value, as Click's DriverManager `read` does.
+    Read {
+        /// `element.handler`.
+        handler: String,
+    },
+}
+
 /// The runtime's services, passed to every push, pull and task call.
 pub struct Context<'a> {
     now: Timestamp,
     pool: Pool,
     stop: bool,
+    stop_managed: bool,
+    finished: bool,
+    requests: Vec<ControlRequest>,
     log: &'a mut dyn Log,
 }
 
@@ -46,6 +69,9 @@ impl<'a> Context<'a> {
             now,
             pool,
             stop: false,
+            stop_managed: false,
+            finished: false,
+            requests: Vec::new(),
             log,
         }
     }
@@ -83,6 +109,37 @@ impl<'a> Context<'a> {
     /// Forgets a stop request (after the runtime acted on it, if it goes on).
     pub fn clear_stop(&mut self) {
         self.stop = false;
+    }
+
+    /// Declares that an element (DriverManager) decides what a stop request means: the
+    /// runtime then stops only on [`Context::finish`].
+    pub fn manage_stops(&mut self) {
+        self.stop_managed = true;
+    }
+
+    /// True if an element manages stop requests.
+    pub fn stops_managed(&self) -> bool {
+        self.stop_managed
+    }
+
+    /// Ends the run for good (DriverManager's `stop`, or the end of its script).
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+
+    /// True once the run must end: an unmanaged stop request, or [`Context::finish`].
+    pub fn should_end(&self) -> bool {
+        self.finished || (self.stop && !self.stop_managed)
+    }
+
+    /// Asks the runtime to make a handler call after the current call returns.
+    pub fn request(&mut self, request: ControlRequest) {
+        self.requests.push(request);
+    }
+
+    /// Takes the handler calls asked for so far (the runtime's business).
+    pub fn take_requests(&mut self) -> Vec<ControlRequest> {
+        core::mem::take(&mut self.requests)
     }
 
     /// Records a message from element `element`.

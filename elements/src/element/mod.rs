@@ -30,7 +30,7 @@ pub mod testing;
 pub mod values;
 
 pub use class::{class_info, ClassInfo, Constructor};
-pub use context::{Context, Level, Log, NoLog};
+pub use context::{Context, ControlRequest, Level, Log, NoLog};
 pub use dynamic::DynElement;
 pub use handler::{Access, HandlerContext, HandlerError, HandlerSpec, Handlers};
 pub use model::{ConfigContext, Element, Input, Output};

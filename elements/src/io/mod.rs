@@ -2,5 +2,25 @@
 
 use crate::element::ClassInfo;
 
+#[cfg(feature = "std")]
+mod from_dump;
+#[cfg(feature = "std")]
+pub mod pcap;
+#[cfg(feature = "std")]
+mod to_dump;
+
+#[cfg(feature = "std")]
+pub use from_dump::FromDump;
+#[cfg(feature = "std")]
+pub use to_dump::ToDump;
+
 /// The classes of this group, for the router's registry.
+#[cfg(feature = "std")]
+pub static CLASSES: &[ClassInfo] = &[
+    crate::element::class_info::<FromDump>(),
+    crate::element::class_info::<ToDump>(),
+];
+
+/// The classes of this group: none without `std`.
+#[cfg(not(feature = "std"))]
 pub static CLASSES: &[ClassInfo] = &[];

@@ -1,6 +1,39 @@
 //! Click's IPv4 elements: header checks, lookups, TTL, fragmentation, options, classifiers.
 
-use crate::element::ClassInfo;
+pub mod classify;
 
-/// The classes of this group, for the router's registry.
-pub static CLASSES: &[ClassInfo] = &[];
+mod check_ip_header;
+mod check_ip_header2;
+mod dec_ip_ttl;
+mod drop_broadcasts;
+mod fix_ip_src;
+mod get_ip_address;
+mod mark_ip_header;
+mod set_ip_address;
+mod set_ip_checksum;
+
+pub use check_ip_header::CheckIPHeader;
+pub use check_ip_header2::CheckIPHeader2;
+pub use dec_ip_ttl::DecIPTTL;
+pub use drop_broadcasts::DropBroadcasts;
+pub use fix_ip_src::FixIPSrc;
+pub use get_ip_address::GetIPAddress;
+pub use mark_ip_header::MarkIPHeader;
+pub use set_ip_address::SetIPAddress;
+pub use set_ip_checksum::SetIPChecksum;
+
+use crate::element::{class_info, ClassInfo};
+
+/// The classes of this group, for the router's registry (the classifiers and route lookups
+/// are listed separately in [`classify::CLASSES`]).
+pub static CLASSES: &[ClassInfo] = &[
+    class_info::<CheckIPHeader>(),
+    class_info::<CheckIPHeader2>(),
+    class_info::<DecIPTTL>(),
+    class_info::<DropBroadcasts>(),
+    class_info::<FixIPSrc>(),
+    class_info::<GetIPAddress>(),
+    class_info::<MarkIPHeader>(),
+    class_info::<SetIPAddress>(),
+    class_info::<SetIPChecksum>(),
+];

@@ -387,17 +387,34 @@ mod tests {
         let push_src = with_processing(ProcessingSpec::PUSH);
         // src -> q -> c (agnostic) -> u -> d (agnostic)
         let nodes = [
-            Node { name: "src", class: Some(&push_src) },
-            Node { name: "q", class: Some(&queue) },
+            Node {
+                name: "src",
+                class: Some(&push_src),
+            },
+            Node {
+                name: "q",
+                class: Some(&queue),
+            },
             node("c", "Counter"),
-            Node { name: "u", class: Some(&unqueue) },
+            Node {
+                name: "u",
+                class: Some(&unqueue),
+            },
             node("d", "Discard"),
         ];
-        let links = [link(0, 0, 1, 0), link(1, 0, 2, 0), link(2, 0, 3, 0), link(3, 0, 4, 0)];
+        let links = [
+            link(0, 0, 1, 0),
+            link(1, 0, 2, 0),
+            link(2, 0, 3, 0),
+            link(3, 0, 4, 0),
+        ];
         let (r, errors) = check(&nodes, &links);
         let msgs: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
         assert_eq!(msgs, ["'src' input 0 unused"]);
-        assert!(r.input_pull[2][0] && r.output_pull[2][0], "Counter between q and u pulls");
+        assert!(
+            r.input_pull[2][0] && r.output_pull[2][0],
+            "Counter between q and u pulls"
+        );
         assert!(!r.input_pull[4][0], "Discard after u is pushed to");
     }
 
@@ -409,11 +426,20 @@ mod tests {
         // q (pull output) -> c (agnostic) -> t (push Tee): c is pulled on one side and
         // pushes on the other.
         let nodes = [
-            Node { name: "q", class: Some(&queue) },
+            Node {
+                name: "q",
+                class: Some(&queue),
+            },
             node("c", "Counter"),
             node("t", "Tee"),
-            Node { name: "s", class: Some(&push_src) },
-            Node { name: "p", class: Some(&pull_sink) },
+            Node {
+                name: "s",
+                class: Some(&push_src),
+            },
+            Node {
+                name: "p",
+                class: Some(&pull_sink),
+            },
             node("d", "Discard"),
         ];
         let links = [
@@ -430,8 +456,9 @@ mod tests {
             "{msgs:?}"
         );
         assert!(
-            msgs.iter().any(|m| m.starts_with("agnostic 'c' in mixed context")
-                || m.contains("connected to 't' push input 0")),
+            msgs.iter()
+                .any(|m| m.starts_with("agnostic 'c' in mixed context")
+                    || m.contains("connected to 't' push input 0")),
             "{msgs:?}"
         );
     }

@@ -52,7 +52,12 @@ impl LangError {
         for note in &self.notes {
             match note.span {
                 Some(span) => {
-                    let _ = write!(out, "\n  {}: note: {}", sources.location(span), note.message);
+                    let _ = write!(
+                        out,
+                        "\n  {}: note: {}",
+                        sources.location(span),
+                        note.message
+                    );
                 }
                 None => {
                     let _ = write!(out, "\n  note: {}", note.message);

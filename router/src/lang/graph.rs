@@ -92,11 +92,29 @@ impl FlatConfig {
     /// connections, requirements and defines.
     pub fn same_graph(&self, other: &FlatConfig) -> bool {
         let elems = |c: &FlatConfig| -> Vec<(String, String, String)> {
-            c.elements.iter().map(|e| (e.name.clone(), e.class.clone(), e.config.clone())).collect()
+            c.elements
+                .iter()
+                .map(|e| (e.name.clone(), e.class.clone(), e.config.clone()))
+                .collect()
         };
-        let conns = |c: &FlatConfig| -> Vec<(PortRef, PortRef)> { c.connections.iter().map(|k| (k.from, k.to)).collect() };
-        let reqs = |c: &FlatConfig| -> Vec<(String, String)> { c.requirements.iter().map(|r| (r.kind.clone(), r.value.clone())).collect() };
-        let defs = |c: &FlatConfig| -> Vec<(String, String)> { c.defines.iter().map(|d| (d.name.clone(), d.value.clone())).collect() };
-        elems(self) == elems(other) && conns(self) == conns(other) && reqs(self) == reqs(other) && defs(self) == defs(other)
+        let conns = |c: &FlatConfig| -> Vec<(PortRef, PortRef)> {
+            c.connections.iter().map(|k| (k.from, k.to)).collect()
+        };
+        let reqs = |c: &FlatConfig| -> Vec<(String, String)> {
+            c.requirements
+                .iter()
+                .map(|r| (r.kind.clone(), r.value.clone()))
+                .collect()
+        };
+        let defs = |c: &FlatConfig| -> Vec<(String, String)> {
+            c.defines
+                .iter()
+                .map(|d| (d.name.clone(), d.value.clone()))
+                .collect()
+        };
+        elems(self) == elems(other)
+            && conns(self) == conns(other)
+            && reqs(self) == reqs(other)
+            && defs(self) == defs(other)
     }
 }

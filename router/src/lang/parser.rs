@@ -64,7 +64,14 @@ fn parse_text(text: &str, file: FileId, errors: &mut Vec<LangError>) -> Vec<Stmt
     stmts
 }
 
-fn parse_region(text: &str, start: usize, end: usize, file: FileId, errors: &mut Vec<LangError>, out: &mut Vec<Stmt>) {
+fn parse_region(
+    text: &str,
+    start: usize,
+    end: usize,
+    file: FileId,
+    errors: &mut Vec<LangError>,
+    out: &mut Vec<Stmt>,
+) {
     let mut p = start;
     loop {
         p = scan::skip_trivia(&text[..end], p, file, errors);
@@ -97,14 +104,27 @@ fn parse_region(text: &str, start: usize, end: usize, file: FileId, errors: &mut
     }
 }
 
-fn syntax_error(text: &str, at: usize, end: usize, file: FileId, variant: &pest::error::ErrorVariant<Rule>) -> LangError {
+fn syntax_error(
+    text: &str,
+    at: usize,
+    end: usize,
+    file: FileId,
+    variant: &pest::error::ErrorVariant<Rule>,
+) -> LangError {
     let token = if at >= end && end < text.len() {
         String::from(";")
     } else {
         scan::token_at(text, at)
     };
-    let len = if at >= text.len() { 0 } else { token.len().max(1) };
-    let mut err = LangError::new(Span::new(file, at, (at + len).min(text.len())), format!("syntax error near '{token}'"));
+    let len = if at >= text.len() {
+        0
+    } else {
+        token.len().max(1)
+    };
+    let mut err = LangError::new(
+        Span::new(file, at, (at + len).min(text.len())),
+        format!("syntax error near '{token}'"),
+    );
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = variant {
         let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
         names.sort_unstable();
@@ -118,7 +138,13 @@ fn syntax_error(text: &str, at: usize, end: usize, file: FileId, variant: &pest:
 
 fn rule_name(rule: Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::ident | Rule::word | Rule::ident_ref | Rule::decl | Rule::body | Rule::elem | Rule::elems => "element",
+        Rule::ident
+        | Rule::word
+        | Rule::ident_ref
+        | Rule::decl
+        | Rule::body
+        | Rule::elem
+        | Rule::elems => "element",
         Rule::class_spec => "element class",
         Rule::variable | Rule::formal | Rule::formals => "parameter",
         Rule::arrow | Rule::push_arrow => "'->'",
@@ -132,7 +158,6 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::group => "group",
         Rule::compound | Rule::anon_compound | Rule::compound_body => "'{'",
         Rule::extension => "'...'",
-        Rule::EOI => "end of input",
         _ => return None,
     })
 }
@@ -176,7 +201,10 @@ impl Builder {
     }
 
     fn stmts(&self, pairs: pest::iterators::Pairs<'_, Rule>) -> Vec<Stmt> {
-        pairs.filter(|p| p.as_rule() == Rule::stmt).filter_map(|p| self.stmt(p)).collect()
+        pairs
+            .filter(|p| p.as_rule() == Rule::stmt)
+            .filter_map(|p| self.stmt(p))
+            .collect()
     }
 
     fn stmt(&self, pair: Pair<'_, Rule>) -> Option<Stmt> {
@@ -238,12 +266,20 @@ impl Builder {
                 span: Span::new(self.file, at, at),
             });
         }
-        Chain { lists, arrows, span }
+        Chain {
+            lists,
+            arrows,
+            span,
+        }
     }
 
     fn elems(&self, pair: Pair<'_, Rule>) -> ElemList {
         let span = self.span(&pair);
-        let items = pair.into_inner().filter(|p| p.as_rule() == Rule::elem).map(|p| self.elem(p)).collect();
+        let items = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::elem)
+            .map(|p| self.elem(p))
+            .collect();
         ElemList { items, span }
     }
 
@@ -261,7 +297,11 @@ impl Builder {
         if ports.is_empty() {
             expandable = true;
         }
-        Ports { ports, expandable, span }
+        Ports {
+            ports,
+            expandable,
+            span,
+        }
     }
 
     fn elem(&self, pair: Pair<'_, Rule>) -> Elem {
@@ -306,7 +346,11 @@ impl Builder {
                     _ => ClassSpec::Named(self.ident(cls)),
                 };
                 let config = it.next().map(|c| self.config(c));
-                ElemBody::Decl { name, class, config }
+                ElemBody::Decl {
+                    name,
+                    class,
+                    config,
+                }
             }
             Rule::ident_ref => {
                 let mut it = inner.into_inner();
@@ -378,17 +422,29 @@ mod tests {
         let (f, errs) = parse_str("a, b :: Queue(10); a [1] -> [2] b -> Discard;");
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(f.stmts.len(), 2);
-        let Stmt::Chain(c) = &f.stmts[1] else { panic!() };
+        let Stmt::Chain(c) = &f.stmts[1] else {
+            panic!()
+        };
         assert_eq!(c.lists.len(), 3);
-        assert_eq!(c.lists[0].items[0].post.as_ref().unwrap().ports[0].name, "1");
+        assert_eq!(
+            c.lists[0].items[0].post.as_ref().unwrap().ports[0].name,
+            "1"
+        );
     }
 
     #[test]
     fn config_strings_are_raw() {
         let (f, errs) = parse_str("x :: C(a (b) \")\" /* ) */ // )\n c);");
         assert!(errs.is_empty(), "{errs:?}");
-        let Stmt::Chain(c) = &f.stmts[0] else { panic!() };
-        let Some(ElemBody::Decl { config: Some(cfg), .. }) = &c.lists[0].items[0].body else { panic!() };
+        let Stmt::Chain(c) = &f.stmts[0] else {
+            panic!()
+        };
+        let Some(ElemBody::Decl {
+            config: Some(cfg), ..
+        }) = &c.lists[0].items[0].body
+        else {
+            panic!()
+        };
         assert_eq!(cfg.text, "a (b) \")\" /* ) */ // )\n c");
     }
 
@@ -396,8 +452,12 @@ mod tests {
     fn identifiers_stop_at_double_slash() {
         let (f, errs) = parse_str("an/identifier/with/slashes//too/many\n");
         assert!(errs.is_empty());
-        let Stmt::Chain(c) = &f.stmts[0] else { panic!() };
-        let Some(ElemBody::Ident { ident, .. }) = &c.lists[0].items[0].body else { panic!() };
+        let Stmt::Chain(c) = &f.stmts[0] else {
+            panic!()
+        };
+        let Some(ElemBody::Ident { ident, .. }) = &c.lists[0].items[0].body else {
+            panic!()
+        };
         assert_eq!(ident.name, "an/identifier/with/slashes");
     }
 

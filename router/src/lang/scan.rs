@@ -108,7 +108,12 @@ pub(crate) fn mask_directives(text: &str, file: FileId, errors: &mut Vec<LangErr
 
 /// Skips whitespace and comments from `i`. An unterminated `/*` is reported and skips to the
 /// end.
-pub(crate) fn skip_trivia(text: &str, mut i: usize, file: FileId, errors: &mut Vec<LangError>) -> usize {
+pub(crate) fn skip_trivia(
+    text: &str,
+    mut i: usize,
+    file: FileId,
+    errors: &mut Vec<LangError>,
+) -> usize {
     let b = text.as_bytes();
     while i < b.len() {
         match b[i] {
@@ -117,7 +122,10 @@ pub(crate) fn skip_trivia(text: &str, mut i: usize, file: FileId, errors: &mut V
             b'/' if b.get(i + 1) == Some(&b'*') => match block_comment_end(b, i) {
                 Some(end) => i = end,
                 None => {
-                    errors.push(LangError::new(Span::new(file, i, i + 2), "unterminated comment"));
+                    errors.push(LangError::new(
+                        Span::new(file, i, i + 2),
+                        "unterminated comment",
+                    ));
                     return b.len();
                 }
             },
@@ -151,7 +159,10 @@ impl RegionError {
                 (
                     LangError::new(
                         Span::new(file, at, at + 1),
-                        format!("unclosed '{}': expected '{close}' before end of input", c as char),
+                        format!(
+                            "unclosed '{}': expected '{close}' before end of input",
+                            c as char
+                        ),
                     ),
                     at,
                 )
@@ -177,7 +188,11 @@ impl RegionError {
 
 /// Walks a statement from `start`, calling `newline(i)` at every line break outside
 /// brackets, and returns the offset of the `;` that ends it (or the end of the text).
-fn walk(text: &str, start: usize, mut newline: impl FnMut(usize) -> bool) -> Result<usize, RegionError> {
+fn walk(
+    text: &str,
+    start: usize,
+    mut newline: impl FnMut(usize) -> bool,
+) -> Result<usize, RegionError> {
     let b = text.as_bytes();
     // The stack of open brackets: inside `(`, only parentheses count and quotes are strings
     // (configuration strings and groups); elsewhere braces and parentheses count.
@@ -245,7 +260,8 @@ pub(crate) fn region_end(text: &str, start: usize) -> Result<usize, RegionError>
 /// line break outside brackets after the error, or the end of the region.
 pub(crate) fn resync(text: &str, start: usize, error_at: usize, end: usize) -> usize {
     let stop = walk(&text[..end], start, |i| i > error_at).unwrap_or(end);
-    stop.max(error_at.min(end)).clamp(start.saturating_add(1).min(end), end)
+    stop.max(error_at.min(end))
+        .clamp(start.saturating_add(1).min(end), end)
 }
 
 /// The token at `i`, for messages (`end of input` at the end).
@@ -257,7 +273,9 @@ pub(crate) fn token_at(text: &str, i: usize) -> String {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'@';
     if word(b[i]) {
         let mut j = i;
-        while j < b.len() && (word(b[j]) || (b[j] == b'/' && b.get(j + 1).is_some_and(|&c| word(c)))) {
+        while j < b.len()
+            && (word(b[j]) || (b[j] == b'/' && b.get(j + 1).is_some_and(|&c| word(c))))
+        {
             j += 1;
         }
         return String::from(&text[i..j]);
@@ -289,8 +307,14 @@ mod tests {
 
     #[test]
     fn unclosed_and_too_deep() {
-        assert!(matches!(region_end("a -> { b", 0), Err(RegionError::Unclosed(5, b'{'))));
-        assert!(matches!(region_end("X(\"abc)", 0), Err(RegionError::UnterminatedString(2))));
+        assert!(matches!(
+            region_end("a -> { b", 0),
+            Err(RegionError::Unclosed(5, b'{'))
+        ));
+        assert!(matches!(
+            region_end("X(\"abc)", 0),
+            Err(RegionError::UnterminatedString(2))
+        ));
         let deep = "(".repeat(MAX_NESTING + 1);
         assert!(matches!(region_end(&deep, 0), Err(RegionError::TooDeep(_))));
     }

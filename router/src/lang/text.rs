@@ -91,7 +91,10 @@ pub(crate) fn first_word(arg: &str) -> (&str, &str) {
         i += 1;
     }
     let i = i.min(b.len());
-    (&arg[..i], arg[i..].trim_start_matches(|c: char| c.is_ascii_whitespace()))
+    (
+        &arg[..i],
+        arg[i..].trim_start_matches(|c: char| c.is_ascii_whitespace()),
+    )
 }
 
 /// Removes one level of quotes from a word: `"a\"b"` -> `a"b`, `'x'` -> `x`; adjacent pieces
@@ -138,7 +141,9 @@ pub(crate) fn unquote(word: &str) -> String {
 pub(crate) fn keyword_arg(arg: &str) -> Option<(&str, &str)> {
     let (word, rest) = first_word(arg);
     let ok = !word.is_empty()
-        && word.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_' || c == b':' || c == b'.')
+        && word.bytes().all(|c| {
+            c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_' || c == b':' || c == b'.'
+        })
         && word.bytes().any(|c| c.is_ascii_uppercase() || c == b'_');
     ok.then_some((word, rest))
 }
@@ -147,10 +152,12 @@ pub(crate) fn keyword_arg(arg: &str) -> Option<(&str, &str)> {
 pub(crate) type Frames = [Vec<(String, String)>];
 
 fn lookup<'a>(frames: &'a Frames, name: &str) -> Option<&'a str> {
-    frames
-        .iter()
-        .rev()
-        .find_map(|f| f.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str()))
+    frames.iter().rev().find_map(|f| {
+        f.iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    })
 }
 
 fn is_var_char(c: u8) -> bool {
@@ -209,7 +216,10 @@ pub(crate) fn expand_vars(s: &str, frames: &Frames) -> String {
                     } else if tail.is_empty() {
                         lookup(frames, name).map(String::from)
                     } else if let Some(default) = tail.strip_prefix('-') {
-                        Some(lookup(frames, name).map_or_else(|| expand_vars(default, frames), String::from))
+                        Some(
+                            lookup(frames, name)
+                                .map_or_else(|| expand_vars(default, frames), String::from),
+                        )
                     } else {
                         None
                     };
@@ -253,7 +263,10 @@ pub(crate) fn assign_arguments(args: &[String], formals: &[&str]) -> Option<Vec<
     }
     let rest = formals.last().is_some_and(|k| is_rest(k));
     let nvalues = formals.len() - usize::from(rest);
-    let npos = formals[..nvalues].iter().take_while(|k| k.is_empty()).count();
+    let npos = formals[..nvalues]
+        .iter()
+        .take_while(|k| k.is_empty())
+        .count();
     if args.len() < npos {
         return None;
     }
@@ -263,7 +276,12 @@ pub(crate) fn assign_arguments(args: &[String], formals: &[&str]) -> Option<Vec<
     }
     let mut rest_vals: Vec<&str> = Vec::new();
     for a in &args[npos..] {
-        let slot = keyword_arg(a).and_then(|(k, v)| formals[npos..nvalues].iter().position(|f| *f == k).map(|j| (npos + j, v)));
+        let slot = keyword_arg(a).and_then(|(k, v)| {
+            formals[npos..nvalues]
+                .iter()
+                .position(|f| *f == k)
+                .map(|j| (npos + j, v))
+        });
         match slot {
             Some((j, v)) => values[j] = Some(String::from(v)),
             None if rest => rest_vals.push(a),
@@ -292,16 +310,25 @@ mod tests {
         assert_eq!(split_args("1, /* c */"), s(&["1"]));
         assert_eq!(split_args(""), s(&[]));
         assert_eq!(split_args(" , 2"), s(&["", "2"]));
-        assert_eq!(split_args("f(a, b), \"x, y\", 'p,q'"), s(&["f(a, b)", "\"x, y\"", "'p,q'"]));
+        assert_eq!(
+            split_args("f(a, b), \"x, y\", 'p,q'"),
+            s(&["f(a, b)", "\"x, y\"", "'p,q'"])
+        );
     }
 
     #[test]
     fn variables() {
-        let frames = vec![vec![(String::from("a"), String::from("100")), (String::from("DEV"), String::from("eth0"))]];
+        let frames = vec![vec![
+            (String::from("a"), String::from("100")),
+            (String::from("DEV"), String::from("eth0")),
+        ]];
         assert_eq!(expand_vars("A(1, $a, 3)", &frames), "A(1, 100, 3)");
         assert_eq!(expand_vars("${a}x $ax", &frames), "100x $ax");
         assert_eq!(expand_vars("${b-7} ${a-7} ${b}", &frames), "7 100 ${b}");
-        assert_eq!(expand_vars("'$a' \"$a\" // $a", &frames), "'$a' \"100\" // $a");
+        assert_eq!(
+            expand_vars("'$a' \"$a\" // $a", &frames),
+            "'$a' \"100\" // $a"
+        );
         assert_eq!(expand_vars("$ $", &frames), "$ $");
     }
 
@@ -313,13 +340,19 @@ mod tests {
         assert!(assign_arguments(&s(&["1"]), &["", ""]).is_none());
         assert!(assign_arguments(&s(&["1", "2", "3"]), &["", ""]).is_none());
         assert!(assign_arguments(&s(&["1"]), &["COUNT"]).is_none());
-        assert_eq!(assign_arguments(&s(&["COUNT 5"]), &["COUNT"]).unwrap(), s(&["5"]));
+        assert_eq!(
+            assign_arguments(&s(&["COUNT 5"]), &["COUNT"]).unwrap(),
+            s(&["5"])
+        );
         assert_eq!(assign_arguments(&s(&[]), &[]).unwrap(), s(&[]));
     }
 
     #[test]
     fn words() {
-        assert_eq!(first_word("  library \"a b.click\" "), ("library", "\"a b.click\""));
+        assert_eq!(
+            first_word("  library \"a b.click\" "),
+            ("library", "\"a b.click\"")
+        );
         assert_eq!(unquote("\"a b.click\""), "a b.click");
         assert_eq!(keyword_arg("COUNT 3"), Some(("COUNT", "3")));
         assert_eq!(keyword_arg("count 3"), None);

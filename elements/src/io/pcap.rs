@@ -8,7 +8,7 @@
 
 use std::io::{self, Read, Write};
 
-use sluice_elements::packet::Timestamp;
+use crate::packet::Timestamp;
 
 /// Magic number of a microsecond-resolution pcap file.
 pub const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
@@ -40,7 +40,8 @@ pub struct FileHeader {
 pub struct Record {
     /// Capture time.
     pub timestamp: Timestamp,
-    /// Bytes stored in the file (what was read into the caller's buffer).
+    /// Bytes read into the caller's buffer (the record's captured length, or less if the
+    /// buffer was shorter).
     pub caplen: u32,
     /// Bytes on the wire.
     pub origlen: u32,
@@ -92,8 +93,10 @@ impl<R: Read> PcapReader<R> {
         self.header
     }
 
-    /// Reads the next record's bytes into `dst` (which must hold `caplen` bytes). Returns
-    /// `None` at a clean end of file; a record cut short by the end of the file is an error.
+    /// Reads the next record's bytes into `dst`. A record longer than `dst` is cut to fit
+    /// (the rest is skipped; [`Record::caplen`] says what was stored, [`Record::origlen`]
+    /// keeps the length on the wire). Returns `None` at a clean end of file; a record cut
+    /// short by the end of the file is an error.
     pub fn next_into(&mut self, dst: &mut [u8]) -> io::Result<Option<Record>> {
         let mut raw = [0u8; 16];
         match read_full(&mut self.input, &mut raw)? {
@@ -114,10 +117,16 @@ impl<R: Read> PcapReader<R> {
             return Err(bad("pcap record longer than 256 KiB"));
         }
         let len = caplen as usize;
-        let Some(dst) = dst.get_mut(..len) else {
-            return Err(bad("pcap record longer than the packet buffer"));
-        };
-        self.input.read_exact(dst)?;
+        let stored = len.min(dst.len());
+        self.input.read_exact(&mut dst[..stored])?;
+        let mut rest = (len - stored) as u64;
+        if rest > 0 {
+            let skipped = io::copy(&mut (&mut self.input).take(rest), &mut io::sink())?;
+            rest -= skipped;
+            if rest > 0 {
+                return Err(bad("truncated pcap record"));
+            }
+        }
         let nsec = if self.header.nanos {
             frac
         } else {
@@ -126,8 +135,8 @@ impl<R: Read> PcapReader<R> {
         let timestamp = Timestamp::from_parts(u64::from(sec), nsec.min(999_999_999));
         Ok(Some(Record {
             timestamp,
-            caplen,
-            origlen,
+            caplen: stored as u32,
+            origlen: origlen.max(stored as u32),
         }))
     }
 }
@@ -155,7 +164,12 @@ pub struct PcapWriter<W: Write> {
 impl<W: Write> PcapWriter<W> {
     /// Writes the file header: nanosecond magic in host byte order, version 2.4, the given
     /// snaplen (ToDump's default is [`TODUMP_SNAPLEN`]), Ethernet.
-    pub fn new(mut output: W, snaplen: u32) -> io::Result<Self> {
+    pub fn new(output: W, snaplen: u32) -> io::Result<Self> {
+        Self::with_linktype(output, snaplen, LINKTYPE_ETHERNET)
+    }
+
+    /// Writes the file header with another link type (101 for raw IP).
+    pub fn with_linktype(mut output: W, snaplen: u32, linktype: u32) -> io::Result<Self> {
         let mut h = Vec::with_capacity(24);
         h.extend_from_slice(&MAGIC_NANOS.to_ne_bytes());
         h.extend_from_slice(&2u16.to_ne_bytes());
@@ -163,7 +177,7 @@ impl<W: Write> PcapWriter<W> {
         h.extend_from_slice(&0i32.to_ne_bytes());
         h.extend_from_slice(&0u32.to_ne_bytes());
         h.extend_from_slice(&snaplen.to_ne_bytes());
-        h.extend_from_slice(&LINKTYPE_ETHERNET.to_ne_bytes());
+        h.extend_from_slice(&linktype.to_ne_bytes());
         output.write_all(&h)?;
         Ok(PcapWriter { output, snaplen })
     }
@@ -277,8 +291,17 @@ mod tests {
         huge[24 + 8..24 + 12].copy_from_slice(&u32::MAX.to_le_bytes());
         let mut r = PcapReader::new(&huge[..]).unwrap();
         assert!(r.next_into(&mut [0u8; 2048]).is_err());
-        // A record larger than the caller's buffer is refused.
+        // A record larger than the caller's buffer is cut to fit and the next one follows.
+        let mut w = PcapWriter::new(Vec::new(), 2000).unwrap();
+        w.write(Timestamp::default(), &[7; 100], 100).unwrap();
+        w.write(Timestamp::default(), &[8; 3], 3).unwrap();
+        let file = w.into_inner();
         let mut r = PcapReader::new(&file[..]).unwrap();
-        assert!(r.next_into(&mut [0u8; 10]).is_err());
+        let mut small = [0u8; 10];
+        let rec = r.next_into(&mut small).unwrap().unwrap();
+        assert_eq!((rec.caplen, rec.origlen), (10, 100));
+        assert_eq!(small, [7; 10]);
+        let rec = r.next_into(&mut small).unwrap().unwrap();
+        assert_eq!((rec.caplen, &small[..3]), (3, &[8u8, 8, 8][..]));
     }
 }

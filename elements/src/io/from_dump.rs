@@ -1,0 +1,373 @@
+//! `FromDump`: reads packets from a pcap file.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use std::fs::File;
+use std::io::BufReader;
+
+use super::pcap::{PcapReader, LINKTYPE_ETHERNET};
+use crate::element::args::{Args, ConfigError, FromArg, NoNames};
+use crate::element::handler::missing;
+use crate::element::{
+    Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec,
+    Handlers, Input, Level, Output, PortCount, PortRange, Processing, ProcessingSpec,
+};
+use crate::packet::{Batch, Packet, WritablePacket};
+use crate::wire::ethernet::{EtherType, EthernetFrame, HEADER_LEN as ETHER_HEADER_LEN};
+use crate::wire::ipv4::Ipv4Packet;
+
+/// Link type of raw IPv4/IPv6 captures.
+const LINKTYPE_RAW: u32 = 101;
+/// Packets pushed per task run: one batch.
+const BURST: usize = crate::packet::BATCH_CAPACITY;
+
+/// Reads packets from a pcap file, as tcpdump writes them.
+///
+/// # Synopsis
+///
+/// ```text
+/// FromDump(FILENAME [, TIMING, keywords STOP, ACTIVE, FORCE_IP, TIMING])
+/// ```
+///
+/// # Ports
+///
+/// No inputs. One output; a second output, if connected, receives the packets `FORCE_IP`
+/// rejects.
+///
+/// # Processing
+///
+/// Agnostic. When its output is push, FromDump is a task that pushes the file's packets
+/// in order, a batch per run; when pulled, it returns the next packet.
+///
+/// # Description
+///
+/// Reads classic pcap files (microsecond or nanosecond timestamps, either byte order).
+/// Each packet is read straight into a buffer slot, with its capture timestamp as its
+/// timestamp annotation and the bytes the capture left out (original length minus captured
+/// length) as its extra-length annotation. A record longer than a slot is cut to the slot.
+/// Keywords:
+///
+/// - `STOP` (boolean, default false): stop the router at the end of the file.
+/// - `ACTIVE` (boolean, default true): whether to emit packets at all.
+/// - `FORCE_IP` (boolean, default false): emit only IP packets, with their network header
+///   marked; others go to output 1 (or are dropped).
+/// - `TIMING` (boolean, default false): not supported; true is a configuration error.
+///
+/// # Example
+///
+/// ```text
+/// FromDump(in.pcap, STOP true) -> c :: Counter -> Discard;
+/// ```
+///
+/// # Handlers
+///
+/// - `count` (read): packets emitted.
+/// - `active` (read/write): whether FromDump emits packets.
+/// - `encap` (read): the file's link type (`ETHER`, `IP`).
+/// - `filesize` (read): the file's size in bytes.
+/// - `stop` (write): stop emitting and stop the router.
+///
+/// # See also
+///
+/// ToDump.
+pub struct FromDump {
+    name: String,
+    filename: String,
+    stop: bool,
+    active: bool,
+    force_ip: bool,
+    pulled: bool,
+    reader: Option<PcapReader<BufReader<File>>>,
+    linktype: u32,
+    filesize: u64,
+    count: u64,
+    done: bool,
+    stopped: bool,
+}
+
+impl FromDump {
+    /// Reads the next packet the configuration lets through, or `None` at the end.
+    fn next_packet(&mut self, out: Option<&mut dyn FnMut(Packet)>, cx: &mut Context<'_>) -> Option<Packet> {
+        let mut out = out;
+        loop {
+            let reader = self.reader.as_mut()?;
+            let Some(mut slot) = cx.pool().take_slot() else {
+                // The pool is empty: try again next round.
+                return None;
+            };
+            let headroom = cx.pool().headroom();
+            let record = match reader.next_into(&mut slot.bytes_mut()[headroom..]) {
+                Ok(Some(r)) => r,
+                Ok(None) => {
+                    self.finish(cx, None);
+                    return None;
+                }
+                Err(e) => {
+                    self.finish(cx, Some(e.to_string()));
+                    return None;
+                }
+            };
+            let Ok(mut p) = WritablePacket::from_slot(slot, headroom, record.caplen as usize) else {
+                continue;
+            };
+            p.anno_mut().timestamp = record.timestamp;
+            p.anno_mut().extra_length = record.origlen.saturating_sub(record.caplen);
+            if self.force_ip && !self.mark_ip(&mut p) {
+                if let Some(out) = out.as_mut() {
+                    out(p.into());
+                }
+                continue;
+            }
+            self.count += 1;
+            return Some(p.into());
+        }
+    }
+
+    /// Marks the IP header for FORCE_IP; false if the packet is not IP.
+    fn mark_ip(&self, p: &mut WritablePacket) -> bool {
+        let offset = match self.linktype {
+            LINKTYPE_RAW => 0,
+            LINKTYPE_ETHERNET => match EthernetFrame::new_checked(p.data()) {
+                Ok(f) if f.ethertype() == EtherType::IPV4 => ETHER_HEADER_LEN,
+                _ => return false,
+            },
+            _ => return false,
+        };
+        let Some(ip) = p.data().get(offset..).and_then(|d| Ipv4Packet::new_checked(d).ok()) else {
+            return false;
+        };
+        let hlen = ip.header_len();
+        p.set_network_header(offset, hlen).is_ok()
+    }
+
+    fn finish(&mut self, cx: &mut Context<'_>, error: Option<String>) {
+        if let Some(e) = error {
+            cx.log(Level::Error, &self.name, format_args!("{}: {e}", self.filename));
+        }
+        self.reader = None;
+        self.done = true;
+        if self.stop && !self.stopped {
+            self.stopped = true;
+            cx.request_stop();
+        }
+    }
+}
+
+impl Element for FromDump {
+    const CLASS: &'static str = "FromDump";
+    const PORTS: PortCount = PortCount::new(PortRange::Exactly(0), PortRange::Between(1, 2));
+    const PROCESSING: ProcessingSpec = ProcessingSpec {
+        inputs: &[Processing::Agnostic],
+        outputs: &[Processing::Agnostic, Processing::Push],
+    };
+    const TASK: bool = true;
+
+    fn configure(mut args: Args<'_>, cx: &ConfigContext<'_>) -> Result<Self, ConfigError> {
+        let filename: String = args.mandatory("FILENAME");
+        let timing_pos = args.positional::<bool>("TIMING");
+        let stop = args.keyword::<bool>("STOP").unwrap_or(false);
+        let active = args.keyword::<bool>("ACTIVE").unwrap_or(true);
+        let force_ip = args.keyword::<bool>("FORCE_IP").unwrap_or(false);
+        let timing = args.keyword::<bool>("TIMING").or(timing_pos).unwrap_or(false);
+        if timing {
+            let span = args.span();
+            args.error(span, "TIMING true is not supported");
+        }
+        args.finish()?;
+        Ok(FromDump {
+            name: cx.name.to_string(),
+            filename,
+            stop,
+            active,
+            force_ip,
+            pulled: cx.output_is_pull(0),
+            reader: None,
+            linktype: LINKTYPE_ETHERNET,
+            filesize: 0,
+            count: 0,
+            done: false,
+            stopped: false,
+        })
+    }
+
+    fn initialize(&mut self, _: &mut Context<'_>) -> Result<(), String> {
+        let file = File::open(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
+        self.filesize = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let reader = PcapReader::new(BufReader::with_capacity(1 << 16, file))
+            .map_err(|e| format!("{}: {e}", self.filename))?;
+        self.linktype = reader.header().linktype;
+        if self.force_ip && self.linktype != LINKTYPE_ETHERNET && self.linktype != LINKTYPE_RAW {
+            return Err(format!("{}: unknown linktype {}; can't force IP packets", self.filename, self.linktype));
+        }
+        if self.linktype == LINKTYPE_RAW {
+            self.force_ip = true;
+        }
+        self.reader = Some(reader);
+        Ok(())
+    }
+
+    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+        &mut self,
+        out: &mut O,
+        _: &mut I,
+        cx: &mut Context<'_>,
+    ) -> bool {
+        if !self.active || self.pulled || self.done {
+            if self.done && self.stop && !self.stopped {
+                self.stopped = true;
+                cx.request_stop();
+            }
+            return false;
+        }
+        let mut batch = Batch::new();
+        let mut rejected = Batch::new();
+        for _ in 0..BURST {
+            let mut reject = |p: Packet| {
+                let _ = rejected.push(p);
+            };
+            match self.next_packet(Some(&mut reject), cx) {
+                Some(p) => {
+                    let _ = batch.push(p);
+                }
+                None => break,
+            }
+        }
+        let worked = !batch.is_empty() || !rejected.is_empty();
+        out.push_batch(0, &mut batch, cx);
+        out.push_batch(1, &mut rejected, cx);
+        worked
+    }
+
+    fn pull<I: Input + ?Sized>(&mut self, _: usize, _: &mut I, cx: &mut Context<'_>) -> Option<Packet> {
+        if !self.active {
+            return None;
+        }
+        self.next_packet(None, cx)
+    }
+}
+
+impl Handlers for FromDump {
+    const HANDLERS: &'static [HandlerSpec] = &[
+        HandlerSpec::read("count", "packets emitted"),
+        HandlerSpec::read_write("active", "whether FromDump emits packets"),
+        HandlerSpec::read("encap", "the file's link type"),
+        HandlerSpec::read("filesize", "the file's size in bytes"),
+        HandlerSpec::write("stop", "stop emitting and stop the router"),
+    ];
+
+    fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
+        match name {
+            "count" => Ok(self.count.to_string()),
+            "active" => Ok(self.active.to_string()),
+            "encap" => Ok(match self.linktype {
+                LINKTYPE_ETHERNET => "ETHER".to_string(),
+                LINKTYPE_RAW => "IP".to_string(),
+                other => format!("{other}"),
+            }),
+            "filesize" => Ok(self.filesize.to_string()),
+            _ => Err(missing(Self::HANDLERS, name, Access::readable, HandlerError::NotReadable)),
+        }
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, _: &HandlerContext) -> Result<(), HandlerError> {
+        match name {
+            "active" => {
+                self.active = bool::from_arg(value.trim(), &NoNames).map_err(HandlerError::BadValue)?;
+                Ok(())
+            }
+            "stop" => {
+                self.active = false;
+                self.done = true;
+                self.stop = true;
+                Ok(())
+            }
+            _ => Err(missing(Self::HANDLERS, name, Access::writable, HandlerError::NotWritable)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::element::testing::{configure, Collect, Feed};
+    use crate::element::{NoLog, Ports};
+    use crate::io::pcap::{PcapWriter, TODUMP_SNAPLEN};
+    use crate::packet::{Pool, PoolConfig, Timestamp};
+
+    fn write_file(path: &std::path::Path, frames: &[&[u8]]) {
+        let f = std::fs::File::create(path).unwrap();
+        let mut w = PcapWriter::new(f, TODUMP_SNAPLEN).unwrap();
+        for (i, fr) in frames.iter().enumerate() {
+            w.write(Timestamp::from_parts(1_700_000_000, i as u32 * 1000), fr, fr.len() + 4).unwrap();
+        }
+    }
+
+    fn ipv4_frame() -> alloc::vec::Vec<u8> {
+        let mut f = alloc::vec![0u8; 34];
+        f[12] = 0x08;
+        f[14] = 0x45;
+        f[16..18].copy_from_slice(&20u16.to_be_bytes());
+        f[22] = 64;
+        let sum = crate::wire::checksum::checksum(&f[14..34]);
+        f[24..26].copy_from_slice(&sum.to_be_bytes());
+        f
+    }
+
+    #[test]
+    fn pushes_every_packet_then_stops() {
+        let dir = std::env::temp_dir().join(format!("sluice-fromdump-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.pcap");
+        write_file(&path, &[b"first packet", b"second", &[9u8; 70]]);
+        let pool = Pool::new(PoolConfig::with_slots(64)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let config = format!("{}, STOP true", path.display());
+        let mut fd: FromDump = configure(&config, Ports { inputs: 0, outputs: 1 }).unwrap();
+        fd.initialize(&mut cx).unwrap();
+        let mut out = Collect::new();
+        assert!(fd.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(cx.stop_requested());
+        assert!(!fd.run_task(&mut out, &mut Feed::new(), &mut cx));
+        let got: alloc::vec::Vec<&[u8]> = out.port(0).iter().map(|p| p.data()).collect();
+        assert_eq!(got, [&b"first packet"[..], b"second", &[9u8; 70]]);
+        assert_eq!(out.port(0)[1].anno().timestamp, Timestamp::from_parts(1_700_000_000, 1000));
+        assert_eq!(out.port(0)[1].anno().extra_length, 4);
+        let h = HandlerContext { now: cx.now() };
+        assert_eq!(fd.read_handler("count", &h).unwrap(), "3");
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn force_ip_marks_headers_and_rejects_others() {
+        let dir = std::env::temp_dir().join(format!("sluice-fromdump-ip-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("b.pcap");
+        let ip = ipv4_frame();
+        write_file(&path, &[&ip, b"not ip at all, just bytes", &ip[..20]]);
+        let pool = Pool::new(PoolConfig::with_slots(16)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let config = format!("{}, FORCE_IP true", path.display());
+        let mut fd: FromDump = configure(&config, Ports { inputs: 0, outputs: 2 }).unwrap();
+        fd.initialize(&mut cx).unwrap();
+        let mut out = Collect::new();
+        fd.run_task(&mut out, &mut Feed::new(), &mut cx);
+        assert_eq!((out.count(0), out.count(1)), (1, 2));
+        assert_eq!(out.port(0)[0].network_header_offset(), Some(14));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn missing_files_fail_initialization_and_bad_configs_are_errors() {
+        let pool = Pool::new(PoolConfig::with_slots(4)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let mut fd: FromDump = configure("/nonexistent/x.pcap", Ports { inputs: 0, outputs: 1 }).unwrap();
+        assert!(fd.initialize(&mut cx).unwrap_err().contains("/nonexistent/x.pcap"));
+        assert!(configure::<FromDump>("", Ports { inputs: 0, outputs: 1 }).is_err());
+        assert!(configure::<FromDump>("f.pcap, TIMING true", Ports { inputs: 0, outputs: 1 }).is_err());
+    }
+}

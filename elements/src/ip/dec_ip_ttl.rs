@@ -1,0 +1,323 @@
+//! `DecIPTTL`: decrements the IP time-to-live, updating the checksum incrementally.
+
+use alloc::string::{String, ToString};
+
+use crate::element::args::{Args, ConfigError};
+use crate::element::args::{FromArg, NoNames};
+use crate::element::{
+    handler::missing, Access, ConfigContext, Context, Element, HandlerContext, HandlerError,
+    HandlerSpec, Handlers, Input, Output, PortCount, PortRange, Processing, ProcessingSpec,
+};
+use crate::packet::Packet;
+use crate::wire::checksum;
+use crate::wire::ipv4::{Ipv4Packet, HEADER_LEN};
+
+/// Decrements packets' IP TTL; expired packets leave on output 1.
+///
+/// # Synopsis
+///
+/// ```text
+/// DecIPTTL([keywords ACTIVE, MULTICAST])
+/// ```
+///
+/// # Ports
+///
+/// One input; one or two outputs.
+///
+/// # Processing
+///
+/// Agnostic; output 1 is push. When pulled, an expired packet is dropped (and counted).
+///
+/// # Description
+///
+/// Expects a marked IP header (CheckIPHeader or MarkIPHeader first). A packet whose TTL is
+/// 0 or 1 is counted and sent to output 1 if it exists (for ICMPError), else dropped.
+/// Otherwise the TTL drops by one and the header checksum is updated incrementally exactly
+/// as Click does (RFC 1624, `~(~HC + 0xFEFF)` with one end-around carry), so a checksum of
+/// 0xFEFF becomes 0x0000.
+///
+/// With `MULTICAST false`, packets to multicast destinations pass untouched. With
+/// `ACTIVE false`, every packet passes untouched. A packet without a marked 20-byte header
+/// (Click would assert) is dropped.
+///
+/// # Example
+///
+/// ```text
+/// ... -> CheckIPHeader -> dt :: DecIPTTL -> Queue -> ToDevice(eth1);
+/// dt[1] -> ICMPError(192.0.2.1, timeexceeded) -> ...;
+/// ```
+///
+/// # Handlers
+///
+/// - `drops` (read): packets whose TTL expired.
+/// - `active` (read/write): whether the element decrements (`true`/`false`).
+///
+/// # See also
+///
+/// ICMPError, CheckIPHeader.
+#[derive(Debug)]
+pub struct DecIPTTL {
+    active: bool,
+    multicast: bool,
+    two_outputs: bool,
+    drops: u64,
+}
+
+/// What DecIPTTL does with one packet.
+enum Verdict {
+    Pass(Packet),
+    Expired(Packet),
+    Drop,
+}
+
+impl DecIPTTL {
+    fn action(&mut self, p: Packet, cx: &mut Context<'_>) -> Verdict {
+        if !self.active {
+            return Verdict::Pass(p);
+        }
+        let (ttl, dst) = match p.network_header() {
+            Some(h) if h.len() >= HEADER_LEN => {
+                let ip = Ipv4Packet::new_unchecked(h);
+                (ip.ttl(), ip.dst_addr())
+            }
+            _ => return Verdict::Drop,
+        };
+        if !self.multicast && dst.is_multicast() {
+            return Verdict::Pass(p);
+        }
+        if ttl <= 1 {
+            self.drops += 1;
+            return Verdict::Expired(p);
+        }
+        let Ok(mut q) = p.make_unique(cx.pool()) else {
+            return Verdict::Drop;
+        };
+        if let Some(h) = q.network_header_mut() {
+            let mut ip = Ipv4Packet::new_unchecked(h);
+            ip.set_ttl(ttl - 1);
+            let sum = ip.checksum();
+            ip.set_checksum(checksum::dec_ip_ttl(sum));
+        }
+        Verdict::Pass(q.into())
+    }
+}
+
+impl Element for DecIPTTL {
+    const CLASS: &'static str = "DecIPTTL";
+    const PORTS: PortCount = PortCount::new(PortRange::Exactly(1), PortRange::Between(1, 2));
+    const PROCESSING: ProcessingSpec = ProcessingSpec {
+        inputs: &[Processing::Agnostic],
+        outputs: &[Processing::Agnostic, Processing::Push],
+    };
+
+    fn configure(mut args: Args<'_>, cx: &ConfigContext<'_>) -> Result<Self, ConfigError> {
+        let active = args.keyword::<bool>("ACTIVE").unwrap_or(true);
+        let multicast = args.keyword::<bool>("MULTICAST").unwrap_or(true);
+        args.finish()?;
+        Ok(DecIPTTL {
+            active,
+            multicast,
+            two_outputs: cx.ports.outputs >= 2,
+            drops: 0,
+        })
+    }
+
+    #[inline]
+    fn push<O: Output + ?Sized>(&mut self, _: usize, p: Packet, out: &mut O, cx: &mut Context<'_>) {
+        match self.action(p, cx) {
+            Verdict::Pass(p) => out.push(0, p, cx),
+            Verdict::Expired(p) if self.two_outputs => out.push(1, p, cx),
+            _ => {}
+        }
+    }
+
+    #[inline]
+    fn pull<I: Input + ?Sized>(
+        &mut self,
+        _: usize,
+        input: &mut I,
+        cx: &mut Context<'_>,
+    ) -> Option<Packet> {
+        let p = input.pull(0, cx)?;
+        match self.action(p, cx) {
+            Verdict::Pass(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl Handlers for DecIPTTL {
+    const HANDLERS: &'static [HandlerSpec] = &[
+        HandlerSpec::read("drops", "packets whose TTL expired"),
+        HandlerSpec::read_write("active", "whether the element decrements TTLs"),
+    ];
+
+    fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            "active" => Ok(self.active.to_string()),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::readable,
+                HandlerError::NotReadable,
+            )),
+        }
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _: &HandlerContext,
+    ) -> Result<(), HandlerError> {
+        match name {
+            "active" => {
+                self.active =
+                    bool::from_arg(value.trim(), &NoNames).map_err(HandlerError::BadValue)?;
+                Ok(())
+            }
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::writable,
+                HandlerError::NotWritable,
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::check_ip_header::tests::hex;
+    use super::*;
+    use crate::element::testing::{configure, Collect, Feed};
+    use crate::element::{NoLog, Ports};
+    use crate::packet::{Pool, PoolConfig, Timestamp};
+
+    const P: Ports = Ports {
+        inputs: 1,
+        outputs: 2,
+    };
+
+    /// Corpus case 05: the first 20 header bytes in and what Click forwarded, including
+    /// the checksum corner cases 0xFEFF, 0xFF00, 0xFFFE, 0x0000 and 0x00FF.
+    const CASE05: &[(&str, &str)] = &[
+        (
+            "450000260064000040118e11c000020ac6336414",
+            "45000026006400003f118f11c000020ac6336414",
+        ),
+        (
+            "45000026006500000211cc10c000020ac6336414",
+            "45000026006500000111cd10c000020ac6336414",
+        ),
+        (
+            "450000228f7900004011feffc000020ac6336414",
+            "450000228f7900003f110000c000020ac6336414",
+        ),
+        (
+            "450000228f7800004011ff00c000020ac6336414",
+            "450000228f7800003f110001c000020ac6336414",
+        ),
+        (
+            "450000228e7a00004011fffec000020ac6336414",
+            "450000228e7a00003f1100ffc000020ac6336414",
+        ),
+        (
+            "450000228e79000040110000c000020ac6336414",
+            "450000228e7900003f110100c000020ac6336414",
+        ),
+        (
+            "450000228d7a0000401100ffc000020ac6336414",
+            "450000228d7a00003f1101ffc000020ac6336414",
+        ),
+        (
+            "4500001c00700000ff11cf0ec000020ac6336414",
+            "4500001c00700000fe11d00ec000020ac6336414",
+        ),
+    ];
+
+    fn marked(pool: &Pool, bytes: &[u8]) -> Packet {
+        let mut p: Packet = pool.packet(bytes).unwrap().into();
+        p.set_network_header(0, 20).unwrap();
+        p
+    }
+
+    #[test]
+    fn corpus_case_05_forwarded_bytes() {
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let mut e: DecIPTTL = configure("", P).unwrap();
+        for (input, want) in CASE05 {
+            let mut out = Collect::new();
+            let mut bytes = hex(input);
+            bytes.extend([7u8; 8]);
+            e.push(0, marked(&pool, &bytes), &mut out, &mut cx);
+            let mut expect = hex(want);
+            expect.extend([7u8; 8]);
+            assert_eq!(out.port(0)[0].data(), &expect[..], "{input}");
+        }
+        assert_eq!(pool.in_flight(), 0);
+    }
+
+    #[test]
+    fn expired_to_output_1_and_counted() {
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let mut e: DecIPTTL = configure("", P).unwrap();
+        let mut out = Collect::new();
+        for input in [
+            "45000026006600000111cd0fc000020ac6336414",
+            "45000028006700000006ce17c000020ac6336414",
+        ] {
+            e.push(0, marked(&pool, &hex(input)), &mut out, &mut cx);
+        }
+        assert_eq!((out.count(0), out.count(1)), (0, 2));
+        assert_eq!(
+            out.port(1)[0].data(),
+            &hex("45000026006600000111cd0fc000020ac6336414")[..]
+        );
+        // Unmarked packets are dropped without panicking.
+        e.push(
+            0,
+            pool.packet(&[0x45; 20]).unwrap().into(),
+            &mut out,
+            &mut cx,
+        );
+        assert_eq!(out.total(), 2);
+        let hcx = HandlerContext {
+            now: Timestamp::SIMULATED_EPOCH,
+        };
+        assert_eq!(e.read_handler("drops", &hcx).unwrap(), "2");
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
+    }
+
+    #[test]
+    fn multicast_active_and_pull() {
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let mut e: DecIPTTL = configure("MULTICAST false", P).unwrap();
+        let mcast = hex("4500001c006b000001111753c000020ae0000009");
+        let mut feed = Feed::new();
+        feed.add(0, marked(&pool, &mcast));
+        assert_eq!(e.pull(0, &mut feed, &mut cx).unwrap().data(), &mcast[..]);
+        let hcx = HandlerContext {
+            now: Timestamp::SIMULATED_EPOCH,
+        };
+        let mut e: DecIPTTL = configure("", P).unwrap();
+        e.write_handler("active", "false", &hcx).unwrap();
+        assert_eq!(e.read_handler("active", &hcx).unwrap(), "false");
+        assert!(e.write_handler("active", "maybe", &hcx).is_err());
+        feed.add(0, marked(&pool, &mcast));
+        assert!(e.pull(0, &mut feed, &mut cx).is_some());
+        e.write_handler("active", "true", &hcx).unwrap();
+        feed.add(0, marked(&pool, &mcast));
+        assert!(e.pull(0, &mut feed, &mut cx).is_none());
+        assert_eq!(pool.in_flight(), 0);
+        assert!(configure::<DecIPTTL>("1", P).is_err());
+    }
+}

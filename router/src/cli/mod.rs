@@ -1,0 +1,7 @@
+//! The `sluice` command line's subcommands, as library functions so tests can call them.
+
+pub mod graph;
+pub mod load;
+pub mod run;
+
+pub use load::{load, Loaded, Source};

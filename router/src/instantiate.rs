@@ -1,0 +1,218 @@
+//! From a flat configuration to configured elements: class lookup (with "did you mean"),
+//! Click's connection checks, `AddressInfo` names, and every element's own configuration,
+//! with every error located and all of them reported together.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use sluice_elements::element::args::{
+    split_args, split_words, ArgError, Args, Resolver, Span as ArgSpan,
+};
+use sluice_elements::element::{ConfigContext, DynElement, Ports};
+use sluice_elements::wire::{EthernetAddress, Ipv4Address, Ipv4Prefix};
+
+use crate::graph::check::{check, GraphError, Hookup, Link, Node, Resolved, Subject};
+use crate::lang::{FlatConfig, LangError, Span};
+use crate::registry::{self, ClassInfo};
+
+/// A checked, configured router, ready for the runtime.
+pub struct Instance {
+    /// The flat configuration it was built from.
+    pub flat: FlatConfig,
+    /// Each element's class.
+    pub classes: Vec<&'static ClassInfo>,
+    /// Each element, configured.
+    pub elements: Vec<Box<dyn DynElement>>,
+    /// Port counts and push/pull resolution.
+    pub resolved: Resolved,
+}
+
+/// What a check found: the errors, and the instance if there were none.
+pub struct Checked {
+    /// The instance, when the configuration is correct.
+    pub instance: Option<Instance>,
+    /// Every error, in source order.
+    pub errors: Vec<LangError>,
+}
+
+/// Names `AddressInfo` elements define, for element arguments.
+#[derive(Debug, Default, Clone)]
+pub struct AddressNames {
+    ipv4: BTreeMap<String, Vec<Ipv4Prefix>>,
+    ether: BTreeMap<String, EthernetAddress>,
+    elements: BTreeMap<String, usize>,
+}
+
+impl Resolver for AddressNames {
+    fn ip_address(&self, name: &str) -> Option<Ipv4Address> {
+        self.ipv4.get(name)?.first().map(|p| p.address)
+    }
+
+    fn ip_prefix(&self, name: &str) -> Option<Ipv4Prefix> {
+        self.ipv4.get(name)?.first().copied()
+    }
+
+    fn ether_address(&self, name: &str) -> Option<EthernetAddress> {
+        self.ether.get(name).copied()
+    }
+
+    fn element(&self, name: &str) -> Option<usize> {
+        self.elements.get(name).copied()
+    }
+}
+
+impl AddressNames {
+    /// Reads every `AddressInfo` element's `NAME ADDRESS...` arguments. Malformed entries
+    /// are left to AddressInfo's own configuration to report.
+    pub fn from_flat(flat: &FlatConfig) -> Self {
+        let mut names = AddressNames::default();
+        for (i, e) in flat.elements.iter().enumerate() {
+            names.elements.insert(e.name.clone(), i);
+            if e.class != "AddressInfo" {
+                continue;
+            }
+            for arg in split_args(&e.config, 0) {
+                let words = split_words(&arg.text, 0);
+                let Some((name, values)) = words.split_first() else {
+                    continue;
+                };
+                for v in values {
+                    if let Ok(p) = v.text.parse::<Ipv4Prefix>() {
+                        names.ipv4.entry(name.text.clone()).or_default().push(p);
+                    } else if let Ok(a) = v.text.parse::<EthernetAddress>() {
+                        names.ether.insert(name.text.clone(), a);
+                    }
+                }
+            }
+        }
+        names
+    }
+}
+
+/// Looks up classes, checks connections and configures every element of `flat`.
+pub fn instantiate(flat: FlatConfig) -> Checked {
+    let mut errors: Vec<LangError> = Vec::new();
+    let with_context = |mut e: LangError, ctx: &[Span]| {
+        for &used in ctx {
+            e = e.with_note(Some(used), "in the compound element used here");
+        }
+        e
+    };
+
+    let classes: Vec<Option<&'static ClassInfo>> = flat
+        .elements
+        .iter()
+        .map(|e| registry::lookup(&e.class))
+        .collect();
+    for (e, class) in flat.elements.iter().zip(&classes) {
+        if class.is_none() {
+            let mut err =
+                LangError::new(e.decl_span, format!("unknown element class '{}'", e.class));
+            if let Some(s) = registry::suggest(&e.class) {
+                err = err.with_note(None, format!("did you mean '{s}'?"));
+            }
+            errors.push(with_context(err, &e.context));
+        }
+    }
+
+    let nodes: Vec<Node<'_>> = flat
+        .elements
+        .iter()
+        .zip(&classes)
+        .map(|(e, c)| Node {
+            name: &e.name,
+            class: *c,
+        })
+        .collect();
+    let links: Vec<Link> = flat
+        .connections
+        .iter()
+        .map(|c| Link {
+            from: Hookup {
+                element: c.from.element,
+                port: c.from.port as usize,
+            },
+            to: Hookup {
+                element: c.to.element,
+                port: c.to.port as usize,
+            },
+        })
+        .collect();
+    let (resolved, graph_errors) = check(&nodes, &links);
+    for GraphError { subject, message } in graph_errors {
+        let (span, ctx): (Span, &[Span]) = match subject {
+            Subject::Link(c) => (flat.connections[c].span, &[]),
+            Subject::Element(i) => (flat.elements[i].decl_span, &flat.elements[i].context),
+        };
+        errors.push(with_context(LangError::new(span, message), ctx));
+    }
+
+    let names = AddressNames::from_flat(&flat);
+    let mut elements: Vec<Box<dyn DynElement>> = Vec::new();
+    for (i, (e, class)) in flat.elements.iter().zip(&classes).enumerate() {
+        let Some(class) = class else { continue };
+        let base = e.config_span.start as usize;
+        let args = split_args(&e.config, base);
+        let whole = ArgSpan {
+            start: base,
+            end: base + e.config.len(),
+        };
+        let reader = Args::new(&args, whole, &names);
+        let (nin, nout) = resolved.ports[i];
+        let cx = ConfigContext {
+            name: &e.name,
+            ports: Ports {
+                inputs: nin,
+                outputs: nout,
+            },
+            input_pull: &resolved.input_pull[i],
+            output_pull: &resolved.output_pull[i],
+        };
+        match (class.construct)(reader, &cx) {
+            Ok(el) => elements.push(el),
+            Err(config_errors) => {
+                for ArgError { span, message } in config_errors.errors {
+                    let span = located(e.config_span, span);
+                    let err = LangError::new(span, format!("{}: {message}", e.class))
+                        .with_note(Some(e.decl_span), format!("while configuring '{}'", e.name));
+                    errors.push(with_context(err, &e.context));
+                }
+            }
+        }
+    }
+
+    errors.sort_by_key(|e| (e.span.file, e.span.start));
+    let instance = if errors.is_empty() {
+        let classes = classes.into_iter().flatten().collect();
+        Some(Instance {
+            flat,
+            classes,
+            elements,
+            resolved,
+        })
+    } else {
+        None
+    };
+    Checked { instance, errors }
+}
+
+/// An argument's span in the file: the reader's offsets, kept inside the configuration
+/// string's span (parameter substitution can make the configuration longer than its text).
+fn located(config: Span, arg: ArgSpan) -> Span {
+    let start = arg.start.clamp(config.start as usize, config.end as usize);
+    let end = arg.end.clamp(start, (config.end as usize).max(start));
+    Span::new(config.file, start, end)
+}
+
+/// A one-line summary of an instance, for `sluice check`.
+pub fn summary(instance: &Instance) -> String {
+    let n = instance.elements.len();
+    let c = instance.flat.connections.len();
+    let mut classes: Vec<&str> = instance.classes.iter().map(|c| c.name).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    format!("{n} elements of {} classes, {c} connections", classes.len()).to_string()
+}

@@ -1,0 +1,87 @@
+//! Every case of the shared differential corpus (`shared/corpus/click-diff`) through
+//! `sluice run --simtime`: each `out*.pcap` must be byte-identical to what Click wrote, and
+//! the handler dump identical to `out-handlers.txt`. The corpus is read in place; outputs
+//! go to a temporary directory.
+//!
+//! Cases that cannot pass yet (elements still missing) are listed in `NOT_YET` with the
+//! reason; the test fails if one of them starts passing (so the list only shrinks) or if any
+//! other case fails.
+
+use std::path::Path;
+
+use sluice_router::cli::run::{run, RunOptions};
+use sluice_router::cli::Source;
+use sluice_tests::{corpus_cases, expected_outputs, Case};
+
+/// Cases expected to fail, and why.
+const NOT_YET: &[(&str, &str)] = &[];
+
+fn run_case(case: &Case, work: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
+    std::fs::copy(case.dir.join("in.pcap"), work.join("in.pcap")).map_err(|e| e.to_string())?;
+    std::env::set_current_dir(work).map_err(|e| e.to_string())?;
+    let options = RunOptions {
+        simtime: true,
+        handlers: case.handlers.clone(),
+        ..RunOptions::default()
+    };
+    let report = run(&Source::Expr(case.config.clone()), &options)?;
+    let mut problems = Vec::new();
+    if report.leaked != 0 {
+        problems.push(format!("{} packet buffers leaked", report.leaked));
+    }
+    let expected_handlers =
+        std::fs::read_to_string(case.dir.join("out-handlers.txt")).unwrap_or_default();
+    if report.handlers != expected_handlers {
+        problems.push(format!(
+            "handlers differ:\n--- click\n{expected_handlers}--- sluice\n{}",
+            report.handlers
+        ));
+    }
+    for out in expected_outputs(case).map_err(|e| e.to_string())? {
+        let want = std::fs::read(case.dir.join(&out)).map_err(|e| e.to_string())?;
+        match std::fs::read(work.join(&out)) {
+            Ok(got) if got == want => {}
+            Ok(got) => problems.push(format!(
+                "{out}: {} bytes differ from Click's {} bytes",
+                got.len(),
+                want.len()
+            )),
+            Err(e) => problems.push(format!("{out}: not written ({e})")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+#[test]
+fn every_corpus_case_matches_click_byte_for_byte() {
+    let cases = corpus_cases().expect(
+        "the corpus is readable at ../shared/corpus/click-diff (set SLUICE_SHARED to move it)",
+    );
+    assert!(cases.len() >= 10, "found only {} corpus cases", cases.len());
+    let base = std::env::temp_dir().join(format!("sluice-corpus-{}", std::process::id()));
+    let mut unexpected = Vec::new();
+    let mut passed = 0;
+    for case in &cases {
+        let result = run_case(case, &base.join(&case.name));
+        let not_yet = NOT_YET.iter().find(|(n, _)| *n == case.name);
+        match (result, not_yet) {
+            (Ok(()), None) => passed += 1,
+            (Ok(()), Some(_)) => {
+                unexpected.push(format!("{}: passes now; remove it from NOT_YET", case.name))
+            }
+            (Err(e), None) => unexpected.push(format!("{}: {e}", case.name)),
+            (Err(_), Some((_, why))) => eprintln!("{}: not yet ({why})", case.name),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&base);
+    eprintln!(
+        "{passed} of {} corpus cases byte-identical with Click",
+        cases.len()
+    );
+    assert!(unexpected.is_empty(), "{}", unexpected.join("\n\n"));
+}
