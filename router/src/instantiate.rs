@@ -8,10 +8,9 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use sluice_elements::element::args::{
-    split_args, split_words, ArgError, Args, Resolver, Span as ArgSpan,
-};
+use sluice_elements::element::args::{split_args, ArgError, Args, Resolver, Span as ArgSpan};
 use sluice_elements::element::{ConfigContext, DynElement, Ports};
+use sluice_elements::standard::parse_address_info_arg;
 use sluice_elements::wire::{EthernetAddress, Ipv4Address, Ipv4Prefix};
 
 use crate::graph::check::{check, GraphError, Hookup, Link, Node, Resolved, Subject};
@@ -52,7 +51,8 @@ impl Resolver for AddressNames {
     }
 
     fn ip_prefix(&self, name: &str) -> Option<Ipv4Prefix> {
-        self.ipv4.get(name)?.first().copied()
+        // A name with an address and a prefix (`10.0.0.1/8`) stands for both.
+        self.ipv4.get(name)?.last().copied()
     }
 
     fn ether_address(&self, name: &str) -> Option<EthernetAddress> {
@@ -75,16 +75,22 @@ impl AddressNames {
                 continue;
             }
             for arg in split_args(&e.config, 0) {
-                let words = split_words(&arg.text, 0);
-                let Some((name, values)) = words.split_first() else {
+                // Malformed entries are AddressInfo's own configuration errors.
+                let Ok(Some(entry)) = parse_address_info_arg(&arg.text) else {
                     continue;
                 };
-                for v in values {
-                    if let Ok(p) = v.text.parse::<Ipv4Prefix>() {
-                        names.ipv4.entry(name.text.clone()).or_default().push(p);
-                    } else if let Ok(a) = v.text.parse::<EthernetAddress>() {
-                        names.ether.insert(name.text.clone(), a);
-                    }
+                let mut prefixes = Vec::new();
+                if let Some(p) = entry.prefix() {
+                    prefixes.push(p);
+                }
+                if let Some(ip) = entry.ip() {
+                    prefixes.insert(0, Ipv4Prefix::new(ip, 32));
+                }
+                if !prefixes.is_empty() {
+                    names.ipv4.insert(entry.name.clone(), prefixes);
+                }
+                if let Some(eth) = entry.ether() {
+                    names.ether.insert(entry.name, eth);
                 }
             }
         }

@@ -11,6 +11,7 @@ static GROUPS: &[&[ClassInfo]] = &[
     ethernet::CLASSES,
     arp::CLASSES,
     ip::CLASSES,
+    ip::classify::CLASSES,
     icmp::CLASSES,
     tcpudp::CLASSES,
     nat::CLASSES,

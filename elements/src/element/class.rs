@@ -10,8 +10,7 @@ use super::model::{ConfigContext, Element};
 use super::ports::{Flow, PortCount, ProcessingSpec};
 
 /// Builds a configured element behind a pointer.
-pub type Constructor =
-    fn(Args<'_>, &ConfigContext<'_>) -> Result<Box<dyn DynElement>, ConfigError>;
+pub type Constructor = fn(Args<'_>, &ConfigContext<'_>) -> Result<Box<dyn DynElement>, ConfigError>;
 
 /// One element class: its [`Element`] constants, and a constructor for the interpreter.
 #[derive(Clone, Copy)]

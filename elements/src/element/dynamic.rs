@@ -6,7 +6,7 @@ use alloc::string::String;
 
 use super::context::Context;
 use super::handler::{HandlerContext, HandlerError, HandlerSpec, Handlers};
-use super::model::{Element, Input, Output};
+use super::model::{Element, Input, Io, Output};
 use super::ports::{Flow, PortCount, ProcessingSpec};
 use crate::packet::{Batch, Packet, Timestamp};
 
@@ -41,7 +41,7 @@ pub trait DynElement: Send {
         cx: &mut Context<'_>,
     );
     /// See [`Element::pull`].
-    fn pull(&mut self, port: usize, input: &mut dyn Input, cx: &mut Context<'_>) -> Option<Packet>;
+    fn pull(&mut self, port: usize, ports: &mut dyn Io, cx: &mut Context<'_>) -> Option<Packet>;
     /// See [`Element::run_task`].
     fn run_task(
         &mut self,
@@ -113,8 +113,8 @@ impl<E: Element> DynElement for E {
         Element::push_batch(self, port, batch, out, cx);
     }
 
-    fn pull(&mut self, port: usize, input: &mut dyn Input, cx: &mut Context<'_>) -> Option<Packet> {
-        Element::pull(self, port, input, cx)
+    fn pull(&mut self, port: usize, ports: &mut dyn Io, cx: &mut Context<'_>) -> Option<Packet> {
+        Element::pull(self, port, ports, cx)
     }
 
     fn run_task(

@@ -33,5 +33,5 @@ pub use class::{class_info, ClassInfo, Constructor};
 pub use context::{Context, ControlRequest, Level, Log, NoLog};
 pub use dynamic::DynElement;
 pub use handler::{Access, HandlerContext, HandlerError, HandlerSpec, Handlers};
-pub use model::{ConfigContext, Element, Input, Output};
+pub use model::{ConfigContext, Element, Input, Io, Output};
 pub use ports::{Flow, PortCount, PortRange, Ports, Processing, ProcessingSpec};

@@ -29,6 +29,12 @@ pub trait Output {
     }
 }
 
+/// Both sides of an element at once, as a trait object: what the interpreter passes to
+/// `pull`.
+pub trait Io: Input + Output {}
+
+impl<T: Input + Output + ?Sized> Io for T {}
+
 /// Where an element's pull inputs lead.
 pub trait Input {
     /// Pulls a packet from input `port`, or `None` if upstream has none now.
@@ -122,16 +128,19 @@ pub trait Element: Handlers + Sized + Send + 'static {
         }
     }
 
-    /// Produces a packet for pull output `port`, pulling from `input` as needed. The default
-    /// has none.
+    /// Produces a packet for pull output `port`, pulling from its inputs as needed. `ports`
+    /// reaches both sides, so an element being pulled can still push on a push output (a
+    /// PullTee's copy, a CheckIPHeader's error output). The default has no packet.
+    ///
+    /// An implementation may ask less of `ports` (`I: Input + ?Sized`) when it only pulls.
     #[inline]
-    fn pull<I: Input + ?Sized>(
+    fn pull<P: Input + Output + ?Sized>(
         &mut self,
         port: usize,
-        input: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> Option<Packet> {
-        let _ = (port, input, cx);
+        let _ = (port, ports, cx);
         None
     }
 

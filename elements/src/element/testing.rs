@@ -53,11 +53,14 @@ impl Output for Collect {
     }
 }
 
-/// An [`Input`] that hands out queued packets, per port.
+/// An [`Input`] that hands out queued packets, per port. It is also an [`Output`] that
+/// keeps what an element pushes while being pulled (a PullTee's copies, error outputs).
 #[derive(Debug, Default)]
 pub struct Feed {
     /// `ports[i]` is what pulls on input `i` return, front first.
     pub ports: Vec<VecDeque<Packet>>,
+    /// What was pushed to outputs meanwhile.
+    pub pushed: Collect,
 }
 
 impl Feed {
@@ -72,6 +75,12 @@ impl Feed {
             self.ports.resize_with(port + 1, VecDeque::new);
         }
         self.ports[port].push_back(p);
+    }
+}
+
+impl Output for Feed {
+    fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
+        self.pushed.push(port, p, cx);
     }
 }
 

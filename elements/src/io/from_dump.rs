@@ -9,8 +9,8 @@ use super::pcap::{PcapReader, LINKTYPE_ETHERNET};
 use crate::element::args::{Args, ConfigError, FromArg, NoNames};
 use crate::element::handler::missing;
 use crate::element::{
-    Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec,
-    Handlers, Input, Level, Output, PortCount, PortRange, Processing, ProcessingSpec,
+    Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
+    Input, Level, Output, PortCount, PortRange, Processing, ProcessingSpec,
 };
 use crate::packet::{Batch, Packet, WritablePacket};
 use crate::wire::ethernet::{EtherType, EthernetFrame, HEADER_LEN as ETHER_HEADER_LEN};
@@ -18,6 +18,8 @@ use crate::wire::ipv4::Ipv4Packet;
 
 /// Link type of raw IPv4/IPv6 captures.
 const LINKTYPE_RAW: u32 = 101;
+/// File bytes copied after each packet's data (see `next_packet`).
+const TAIL_PEEK: usize = 32;
 /// Packets pushed per task run: one batch.
 const BURST: usize = crate::packet::BATCH_CAPACITY;
 
@@ -36,8 +38,9 @@ const BURST: usize = crate::packet::BATCH_CAPACITY;
 ///
 /// # Processing
 ///
-/// Agnostic. When its output is push, FromDump is a task that pushes the file's packets
-/// in order, a batch per run; when pulled, it returns the next packet.
+/// Agnostic. When its output is push, FromDump is a task that reads up to a batch of
+/// packets per run and pushes them one at a time, in file order; when pulled, it returns
+/// the next packet.
 ///
 /// # Description
 ///
@@ -87,7 +90,11 @@ pub struct FromDump {
 
 impl FromDump {
     /// Reads the next packet the configuration lets through, or `None` at the end.
-    fn next_packet(&mut self, out: Option<&mut dyn FnMut(Packet)>, cx: &mut Context<'_>) -> Option<Packet> {
+    fn next_packet(
+        &mut self,
+        out: Option<&mut dyn FnMut(Packet)>,
+        cx: &mut Context<'_>,
+    ) -> Option<Packet> {
         let mut out = out;
         loop {
             let reader = self.reader.as_mut()?;
@@ -107,7 +114,13 @@ impl FromDump {
                     return None;
                 }
             };
-            let Ok(mut p) = WritablePacket::from_slot(slot, headroom, record.caplen as usize) else {
+            // Like Click's, the bytes after a packet are the file's next bytes: elements that
+            // read past a truncated frame's end (VLANDecap's TCI) see what Click sees.
+            let end = headroom + record.caplen as usize;
+            let tail_len = TAIL_PEEK.min(slot.len() - end);
+            reader.peek_into(&mut slot.bytes_mut()[end..end + tail_len]);
+            let Ok(mut p) = WritablePacket::from_slot(slot, headroom, record.caplen as usize)
+            else {
                 continue;
             };
             p.anno_mut().timestamp = record.timestamp;
@@ -133,7 +146,11 @@ impl FromDump {
             },
             _ => return false,
         };
-        let Some(ip) = p.data().get(offset..).and_then(|d| Ipv4Packet::new_checked(d).ok()) else {
+        let Some(ip) = p
+            .data()
+            .get(offset..)
+            .and_then(|d| Ipv4Packet::new_checked(d).ok())
+        else {
             return false;
         };
         let hlen = ip.header_len();
@@ -142,7 +159,11 @@ impl FromDump {
 
     fn finish(&mut self, cx: &mut Context<'_>, error: Option<String>) {
         if let Some(e) = error {
-            cx.log(Level::Error, &self.name, format_args!("{}: {e}", self.filename));
+            cx.log(
+                Level::Error,
+                &self.name,
+                format_args!("{}: {e}", self.filename),
+            );
         }
         self.reader = None;
         self.done = true;
@@ -168,7 +189,10 @@ impl Element for FromDump {
         let stop = args.keyword::<bool>("STOP").unwrap_or(false);
         let active = args.keyword::<bool>("ACTIVE").unwrap_or(true);
         let force_ip = args.keyword::<bool>("FORCE_IP").unwrap_or(false);
-        let timing = args.keyword::<bool>("TIMING").or(timing_pos).unwrap_or(false);
+        let timing = args
+            .keyword::<bool>("TIMING")
+            .or(timing_pos)
+            .unwrap_or(false);
         if timing {
             let span = args.span();
             args.error(span, "TIMING true is not supported");
@@ -197,7 +221,10 @@ impl Element for FromDump {
             .map_err(|e| format!("{}: {e}", self.filename))?;
         self.linktype = reader.header().linktype;
         if self.force_ip && self.linktype != LINKTYPE_ETHERNET && self.linktype != LINKTYPE_RAW {
-            return Err(format!("{}: unknown linktype {}; can't force IP packets", self.filename, self.linktype));
+            return Err(format!(
+                "{}: unknown linktype {}; can't force IP packets",
+                self.filename, self.linktype
+            ));
         }
         if self.linktype == LINKTYPE_RAW {
             self.force_ip = true;
@@ -233,12 +260,22 @@ impl Element for FromDump {
             }
         }
         let worked = !batch.is_empty() || !rejected.is_empty();
-        out.push_batch(0, &mut batch, cx);
+        // One packet at a time, as Click's FromDump does: every packet is fully processed
+        // (including pushes that come back round a cycle, such as ICMP errors re-entering a
+        // route table) before the next one starts, so outputs keep Click's order.
+        for p in batch.drain() {
+            out.push(0, p, cx);
+        }
         out.push_batch(1, &mut rejected, cx);
         worked
     }
 
-    fn pull<I: Input + ?Sized>(&mut self, _: usize, _: &mut I, cx: &mut Context<'_>) -> Option<Packet> {
+    fn pull<I: Input + ?Sized>(
+        &mut self,
+        _: usize,
+        _: &mut I,
+        cx: &mut Context<'_>,
+    ) -> Option<Packet> {
         if !self.active {
             return None;
         }
@@ -265,14 +302,25 @@ impl Handlers for FromDump {
                 other => format!("{other}"),
             }),
             "filesize" => Ok(self.filesize.to_string()),
-            _ => Err(missing(Self::HANDLERS, name, Access::readable, HandlerError::NotReadable)),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::readable,
+                HandlerError::NotReadable,
+            )),
         }
     }
 
-    fn write_handler(&mut self, name: &str, value: &str, _: &HandlerContext) -> Result<(), HandlerError> {
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _: &HandlerContext,
+    ) -> Result<(), HandlerError> {
         match name {
             "active" => {
-                self.active = bool::from_arg(value.trim(), &NoNames).map_err(HandlerError::BadValue)?;
+                self.active =
+                    bool::from_arg(value.trim(), &NoNames).map_err(HandlerError::BadValue)?;
                 Ok(())
             }
             "stop" => {
@@ -281,7 +329,12 @@ impl Handlers for FromDump {
                 self.stop = true;
                 Ok(())
             }
-            _ => Err(missing(Self::HANDLERS, name, Access::writable, HandlerError::NotWritable)),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::writable,
+                HandlerError::NotWritable,
+            )),
         }
     }
 }
@@ -298,7 +351,12 @@ mod tests {
         let f = std::fs::File::create(path).unwrap();
         let mut w = PcapWriter::new(f, TODUMP_SNAPLEN).unwrap();
         for (i, fr) in frames.iter().enumerate() {
-            w.write(Timestamp::from_parts(1_700_000_000, i as u32 * 1000), fr, fr.len() + 4).unwrap();
+            w.write(
+                Timestamp::from_parts(1_700_000_000, i as u32 * 1000),
+                fr,
+                fr.len() + 4,
+            )
+            .unwrap();
         }
     }
 
@@ -323,7 +381,14 @@ mod tests {
         let mut log = NoLog;
         let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
         let config = format!("{}, STOP true", path.display());
-        let mut fd: FromDump = configure(&config, Ports { inputs: 0, outputs: 1 }).unwrap();
+        let mut fd: FromDump = configure(
+            &config,
+            Ports {
+                inputs: 0,
+                outputs: 1,
+            },
+        )
+        .unwrap();
         fd.initialize(&mut cx).unwrap();
         let mut out = Collect::new();
         assert!(fd.run_task(&mut out, &mut Feed::new(), &mut cx));
@@ -331,7 +396,10 @@ mod tests {
         assert!(!fd.run_task(&mut out, &mut Feed::new(), &mut cx));
         let got: alloc::vec::Vec<&[u8]> = out.port(0).iter().map(|p| p.data()).collect();
         assert_eq!(got, [&b"first packet"[..], b"second", &[9u8; 70]]);
-        assert_eq!(out.port(0)[1].anno().timestamp, Timestamp::from_parts(1_700_000_000, 1000));
+        assert_eq!(
+            out.port(0)[1].anno().timestamp,
+            Timestamp::from_parts(1_700_000_000, 1000)
+        );
         assert_eq!(out.port(0)[1].anno().extra_length, 4);
         let h = HandlerContext { now: cx.now() };
         assert_eq!(fd.read_handler("count", &h).unwrap(), "3");
@@ -351,7 +419,14 @@ mod tests {
         let mut log = NoLog;
         let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
         let config = format!("{}, FORCE_IP true", path.display());
-        let mut fd: FromDump = configure(&config, Ports { inputs: 0, outputs: 2 }).unwrap();
+        let mut fd: FromDump = configure(
+            &config,
+            Ports {
+                inputs: 0,
+                outputs: 2,
+            },
+        )
+        .unwrap();
         fd.initialize(&mut cx).unwrap();
         let mut out = Collect::new();
         fd.run_task(&mut out, &mut Feed::new(), &mut cx);
@@ -365,9 +440,33 @@ mod tests {
         let pool = Pool::new(PoolConfig::with_slots(4)).unwrap();
         let mut log = NoLog;
         let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
-        let mut fd: FromDump = configure("/nonexistent/x.pcap", Ports { inputs: 0, outputs: 1 }).unwrap();
-        assert!(fd.initialize(&mut cx).unwrap_err().contains("/nonexistent/x.pcap"));
-        assert!(configure::<FromDump>("", Ports { inputs: 0, outputs: 1 }).is_err());
-        assert!(configure::<FromDump>("f.pcap, TIMING true", Ports { inputs: 0, outputs: 1 }).is_err());
+        let mut fd: FromDump = configure(
+            "/nonexistent/x.pcap",
+            Ports {
+                inputs: 0,
+                outputs: 1,
+            },
+        )
+        .unwrap();
+        assert!(fd
+            .initialize(&mut cx)
+            .unwrap_err()
+            .contains("/nonexistent/x.pcap"));
+        assert!(configure::<FromDump>(
+            "",
+            Ports {
+                inputs: 0,
+                outputs: 1
+            }
+        )
+        .is_err());
+        assert!(configure::<FromDump>(
+            "f.pcap, TIMING true",
+            Ports {
+                inputs: 0,
+                outputs: 1
+            }
+        )
+        .is_err());
     }
 }

@@ -141,6 +141,24 @@ impl<R: Read> PcapReader<R> {
     }
 }
 
+impl<R: io::BufRead> PcapReader<R> {
+    /// Copies the bytes that follow the last record in the file (the next record's header
+    /// and data) into `dst`, without consuming them; returns how many were available in the
+    /// read buffer. Click's FromDump hands out packets that sit inside its file buffer, so
+    /// an element reading past a truncated packet's end sees these bytes; FromDump puts them
+    /// in the packet's tailroom to behave the same.
+    pub fn peek_into(&mut self, dst: &mut [u8]) -> usize {
+        match self.input.fill_buf() {
+            Ok(buf) => {
+                let n = buf.len().min(dst.len());
+                dst[..n].copy_from_slice(&buf[..n]);
+                n
+            }
+            Err(_) => 0,
+        }
+    }
+}
+
 /// Reads until `buf` is full or the input ends; returns how many bytes were read.
 fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;

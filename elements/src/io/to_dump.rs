@@ -7,11 +7,11 @@ use std::io::BufWriter;
 
 use super::pcap::PcapWriter;
 use crate::element::args::{Args, ConfigError};
-use crate::element::values::Word;
 use crate::element::handler::missing;
+use crate::element::values::Word;
 use crate::element::{
-    Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec,
-    Handlers, Input, Level, Output, PortCount, PortRange, ProcessingSpec,
+    Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
+    Input, Level, Output, PortCount, PortRange, ProcessingSpec,
 };
 use crate::packet::{Batch, Packet};
 
@@ -74,9 +74,19 @@ pub struct ToDump {
 
 impl ToDump {
     fn write(&mut self, p: &Packet, cx: &mut Context<'_>) {
-        let Some(w) = self.writer.as_mut() else { return };
-        let ts = if p.anno().timestamp.as_nanos() == 0 { cx.now() } else { p.anno().timestamp };
-        let extra = if self.extra_length { p.anno().extra_length as usize } else { 0 };
+        let Some(w) = self.writer.as_mut() else {
+            return;
+        };
+        let ts = if p.anno().timestamp.as_nanos() == 0 {
+            cx.now()
+        } else {
+            p.anno().timestamp
+        };
+        let extra = if self.extra_length {
+            p.anno().extra_length as usize
+        } else {
+            0
+        };
         let mut result = w.write(ts, p.data(), p.len() + extra);
         if self.unbuffered && result.is_ok() {
             result = w.flush();
@@ -84,7 +94,11 @@ impl ToDump {
         match result {
             Ok(()) => self.count += 1,
             Err(e) => {
-                cx.log(Level::Error, &self.name, format_args!("{}: {e}", self.filename));
+                cx.log(
+                    Level::Error,
+                    &self.name,
+                    format_args!("{}: {e}", self.filename),
+                );
                 self.writer = None;
             }
         }
@@ -128,8 +142,12 @@ impl Element for ToDump {
 
     fn initialize(&mut self, _: &mut Context<'_>) -> Result<(), String> {
         let file = File::create(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
-        let writer = PcapWriter::with_linktype(BufWriter::with_capacity(1 << 16, file), self.snaplen, self.linktype)
-            .map_err(|e| format!("{}: unable to write file header: {e}", self.filename))?;
+        let writer = PcapWriter::with_linktype(
+            BufWriter::with_capacity(1 << 16, file),
+            self.snaplen,
+            self.linktype,
+        )
+        .map_err(|e| format!("{}: unable to write file header: {e}", self.filename))?;
         self.writer = Some(writer);
         Ok(())
     }
@@ -139,20 +157,36 @@ impl Element for ToDump {
         out.push(0, p, cx);
     }
 
-    fn push_batch<O: Output + ?Sized>(&mut self, _: usize, batch: &mut Batch, out: &mut O, cx: &mut Context<'_>) {
+    fn push_batch<O: Output + ?Sized>(
+        &mut self,
+        _: usize,
+        batch: &mut Batch,
+        out: &mut O,
+        cx: &mut Context<'_>,
+    ) {
         for p in batch.iter() {
             self.write(p, cx);
         }
         out.push_batch(0, batch, cx);
     }
 
-    fn pull<I: Input + ?Sized>(&mut self, _: usize, input: &mut I, cx: &mut Context<'_>) -> Option<Packet> {
+    fn pull<I: Input + ?Sized>(
+        &mut self,
+        _: usize,
+        input: &mut I,
+        cx: &mut Context<'_>,
+    ) -> Option<Packet> {
         let p = input.pull(0, cx)?;
         self.write(&p, cx);
         Some(p)
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(&mut self, _: &mut O, input: &mut I, cx: &mut Context<'_>) -> bool {
+    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+        &mut self,
+        _: &mut O,
+        input: &mut I,
+        cx: &mut Context<'_>,
+    ) -> bool {
         if !self.pulled_task {
             return false;
         }
@@ -168,7 +202,11 @@ impl Element for ToDump {
     fn cleanup(&mut self, cx: &mut Context<'_>) {
         if let Some(mut w) = self.writer.take() {
             if let Err(e) = w.flush() {
-                cx.log(Level::Error, &self.name, format_args!("{}: {e}", self.filename));
+                cx.log(
+                    Level::Error,
+                    &self.name,
+                    format_args!("{}: {e}", self.filename),
+                );
             }
         }
     }
@@ -193,17 +231,32 @@ impl Handlers for ToDump {
         match name {
             "filename" => Ok(self.filename.clone()),
             "count" => Ok(self.count.to_string()),
-            _ => Err(missing(Self::HANDLERS, name, Access::readable, HandlerError::NotReadable)),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::readable,
+                HandlerError::NotReadable,
+            )),
         }
     }
 
-    fn write_handler(&mut self, name: &str, _: &str, _: &HandlerContext) -> Result<(), HandlerError> {
+    fn write_handler(
+        &mut self,
+        name: &str,
+        _: &str,
+        _: &HandlerContext,
+    ) -> Result<(), HandlerError> {
         match name {
             "reset_counts" => {
                 self.count = 0;
                 Ok(())
             }
-            _ => Err(missing(Self::HANDLERS, name, Access::writable, HandlerError::NotWritable)),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::writable,
+                HandlerError::NotWritable,
+            )),
         }
     }
 }
@@ -223,20 +276,30 @@ mod tests {
         let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
         let mut log = NoLog;
         let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
-        let mut td: ToDump = configure(&format!("{}, SNAPLEN 4", path.display()), Ports { inputs: 1, outputs: 0 }).unwrap();
+        let mut td: ToDump = configure(
+            &format!("{}, SNAPLEN 4", path.display()),
+            Ports {
+                inputs: 1,
+                outputs: 0,
+            },
+        )
+        .unwrap();
         td.initialize(&mut cx).unwrap();
         let mut p = pool.packet(b"abcdefgh").unwrap();
         p.anno_mut().timestamp = Timestamp::from_parts(7, 8);
         p.anno_mut().extra_length = 2;
         td.push(0, p.into(), &mut Collect::new(), &mut cx);
         // No timestamp: the current (simulated) time.
-        td.push(0, pool.packet(b"xy").unwrap().into(), &mut Collect::new(), &mut cx);
+        td.push(
+            0,
+            pool.packet(b"xy").unwrap().into(),
+            &mut Collect::new(),
+            &mut cx,
+        );
         td.cleanup(&mut cx);
         let bytes = std::fs::read(&path).unwrap();
         let mut want = alloc::vec::Vec::new();
-        for w in [0xa1b2_3c4du32] {
-            want.extend_from_slice(&w.to_le_bytes());
-        }
+        want.extend_from_slice(&0xa1b2_3c4du32.to_le_bytes());
         want.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0]);
         for w in [7u32, 8, 4, 10] {
             want.extend_from_slice(&w.to_le_bytes());
@@ -259,11 +322,25 @@ mod tests {
         let pool = Pool::new(PoolConfig::with_slots(2)).unwrap();
         let mut log = NoLog;
         let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
-        let mut td: ToDump = configure(&format!("{}", path.display()), Ports { inputs: 1, outputs: 0 }).unwrap();
+        let mut td: ToDump = configure(
+            &format!("{}", path.display()),
+            Ports {
+                inputs: 1,
+                outputs: 0,
+            },
+        )
+        .unwrap();
         td.initialize(&mut cx).unwrap();
         td.cleanup(&mut cx);
         assert_eq!(std::fs::read(&path).unwrap().len(), 24);
-        assert!(configure::<ToDump>("x.pcap, ENCAP FDDI", Ports { inputs: 1, outputs: 0 }).is_err());
+        assert!(configure::<ToDump>(
+            "x.pcap, ENCAP FDDI",
+            Ports {
+                inputs: 1,
+                outputs: 0
+            }
+        )
+        .is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -341,9 +341,10 @@ impl Packet<Buffer> {
                 if fresh.len() < src.len() {
                     return Err(self);
                 }
-                // Copy only the bytes in use; the header marks keep their offsets.
-                let (h, t) = (usize::from(self.head), usize::from(self.tail));
-                fresh.bytes_mut()[h..t].copy_from_slice(&src[h..t]);
+                // Copy the whole buffer, headroom and tailroom included, as Click's
+                // uniqueify does: a stripped header must come back with Unstrip, and the
+                // header marks keep their offsets.
+                fresh.bytes_mut()[..src.len()].copy_from_slice(src);
                 Ok(self.with_buf(fresh))
             }
         }

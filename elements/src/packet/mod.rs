@@ -35,7 +35,7 @@
 //! returns a second packet over the same bytes, as Click's `clone()` does for Tee and for
 //! InfiniteSource's template. Annotations are per packet and always writable. Bytes are
 //! writable only through a [`WritablePacket`], obtained with [`Packet::make_unique`], which
-//! copies the data into a fresh slot when the slot is shared (Click's `uniqueify()`): the
+//! copies the buffer into a fresh slot when the slot is shared (Click's `uniqueify()`): the
 //! `Packet`/`WritablePacket` split of Click, carried by types.
 
 mod annotations;

@@ -1,7 +1,6 @@
 //! The interpreted router: elements, wiring, handlers and the scheduling loop.
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;
@@ -18,7 +17,7 @@ use crate::lang::FlatConfig;
 use crate::registry::ClassInfo;
 
 /// Where the time comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Clock {
     /// Click's `--simtime`: the clock starts at 1000000000.000000 and only moves when the
     /// router has nothing to do but wait for a timer.
@@ -49,8 +48,8 @@ impl core::fmt::Display for RunError {
     }
 }
 
-/// A push that found its target busy (a cycle), delivered later.
-struct Deferred {
+/// A packet an element pushed, on its way to `element`'s input `port`.
+struct Hop {
     element: usize,
     port: usize,
     packet: Packet,
@@ -66,7 +65,9 @@ pub struct Router {
     /// Per element, per input: the output it pulls from.
     inputs: Vec<Vec<Option<(usize, usize)>>>,
     tasks: Vec<usize>,
-    deferred: RefCell<VecDeque<Deferred>>,
+    /// Packets pushed by elements still to be delivered, as a stack of frames: each
+    /// delivery owns the entries pushed during its element's call (see `deliver`).
+    pending: RefCell<Vec<Option<Hop>>>,
     clock: Clock,
     now: Timestamp,
 }
@@ -78,33 +79,31 @@ pub struct Wires<'r> {
 }
 
 impl Output for Wires<'_> {
-    fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(&Some((to, in_port))) = self.router.outputs[self.from].get(port) else {
-            // An unconnected output: the checker allows none, so this is a port beyond the
-            // element's count. The packet is dropped.
-            return;
-        };
-        self.router.push_to(to, in_port, p, cx);
+    fn push(&mut self, port: usize, p: Packet, _: &mut Context<'_>) {
+        // An unconnected output (the checker allows none, so a port beyond the element's
+        // count) drops the packet.
+        if let Some(&Some((to, in_port))) = self.router.outputs[self.from].get(port) {
+            self.router.pending.borrow_mut().push(Some(Hop {
+                element: to,
+                port: in_port,
+                packet: p,
+            }));
+        }
     }
 
-    fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(&Some((to, in_port))) = self.router.outputs[self.from].get(port) else {
-            batch.clear();
-            return;
-        };
-        match self.router.elements[to].try_borrow_mut() {
-            Ok(mut e) => {
-                let mut wires = Wires {
-                    router: self.router,
-                    from: to,
-                };
-                e.push_batch(in_port, batch, &mut wires, cx);
-            }
-            Err(_) => {
+    fn push_batch(&mut self, port: usize, batch: &mut Batch, _: &mut Context<'_>) {
+        match self.router.outputs[self.from].get(port) {
+            Some(&Some((to, in_port))) => {
+                let mut pending = self.router.pending.borrow_mut();
                 for p in batch.drain() {
-                    self.router.defer(to, in_port, p);
+                    pending.push(Some(Hop {
+                        element: to,
+                        port: in_port,
+                        packet: p,
+                    }));
                 }
             }
+            _ => batch.clear(),
         }
     }
 }
@@ -176,7 +175,7 @@ impl Router {
             outputs,
             inputs,
             tasks,
-            deferred: RefCell::new(VecDeque::new()),
+            pending: RefCell::new(Vec::new()),
             clock,
             now,
         }
@@ -192,38 +191,48 @@ impl Router {
         self.now
     }
 
-    fn push_to(&self, to: usize, port: usize, p: Packet, cx: &mut Context<'_>) {
-        match self.elements[to].try_borrow_mut() {
+    /// Delivers one pushed packet: the element runs with its outputs collected, is
+    /// released, and then each packet it pushed is delivered in the order it was pushed,
+    /// depth first. That is Click's order (a Tee's first copy travels its whole path
+    /// before the second leaves), and because no element is held while its outputs travel,
+    /// a packet that comes back round a cycle (an ICMP error re-entering the route table)
+    /// is processed at once, as Click's recursive push would.
+    fn deliver(&self, hop: Hop, cx: &mut Context<'_>) {
+        let mark = self.pending.borrow().len();
+        match self.elements[hop.element].try_borrow_mut() {
             Ok(mut e) => {
                 let mut wires = Wires {
                     router: self,
-                    from: to,
+                    from: hop.element,
                 };
-                e.push(port, p, &mut wires, cx);
+                e.push(hop.port, hop.packet, &mut wires, cx);
             }
-            Err(_) => self.defer(to, port, p),
+            // Held by a pull in progress further up: a push into an element that is pulling
+            // cannot be delivered; the packet is dropped (Click would recurse).
+            Err(_) => drop(hop),
         }
+        self.forward_from(mark, cx);
     }
 
-    fn defer(&self, element: usize, port: usize, packet: Packet) {
-        self.deferred.borrow_mut().push_back(Deferred {
-            element,
-            port,
-            packet,
-        });
-    }
-
-    /// Delivers pushes that met a busy element.
-    fn drain_deferred(&self, cx: &mut Context<'_>) {
-        // Bounded: each round delivers what was queued before it; new deferrals wait for
-        // the next scheduling round.
-        let n = self.deferred.borrow().len();
-        for _ in 0..n {
-            let Some(d) = self.deferred.borrow_mut().pop_front() else {
-                break;
+    /// Delivers, in order, the packets pushed since the pending stack was `mark` long, then
+    /// drops the frame.
+    fn forward_from(&self, mark: usize, cx: &mut Context<'_>) {
+        let mut i = mark;
+        loop {
+            let hop = {
+                let mut pending = self.pending.borrow_mut();
+                match pending.get_mut(i) {
+                    Some(slot) => slot.take(),
+                    None => break,
+                }
             };
-            self.push_to(d.element, d.port, d.packet, cx);
+            if let Some(hop) = hop {
+                // Nested deliveries push above this frame and pop back before returning.
+                self.deliver(hop, cx);
+            }
+            i += 1;
         }
+        self.pending.borrow_mut().truncate(mark);
     }
 
     /// Initializes every element in order; the first failure is returned.
@@ -249,6 +258,7 @@ impl Router {
         cx.set_now(self.now);
         let mut worked = false;
         for &t in &self.tasks {
+            let mark = self.pending.borrow().len();
             if let Ok(mut e) = self.elements[t].try_borrow_mut() {
                 let mut out = Wires {
                     router: self,
@@ -260,7 +270,7 @@ impl Router {
                 };
                 worked |= e.run_task(&mut out, &mut input, cx);
             }
-            self.drain_deferred(cx);
+            self.forward_from(mark, cx);
         }
         for (i, cell) in self.elements.iter().enumerate() {
             let due = cell
@@ -268,17 +278,19 @@ impl Router {
                 .ok()
                 .and_then(|e| e.next_timer())
                 .is_some_and(|t| t <= self.now);
-            if due {
-                if let Ok(mut e) = cell.try_borrow_mut() {
-                    let mut out = Wires {
-                        router: self,
-                        from: i,
-                    };
-                    e.run_timer(&mut out, cx);
-                    worked = true;
-                }
-                self.drain_deferred(cx);
+            if !due {
+                continue;
             }
+            let mark = self.pending.borrow().len();
+            if let Ok(mut e) = cell.try_borrow_mut() {
+                let mut out = Wires {
+                    router: self,
+                    from: i,
+                };
+                e.run_timer(&mut out, cx);
+                worked = true;
+            }
+            self.forward_from(mark, cx);
         }
         for request in cx.take_requests() {
             self.carry_out(request, cx);
@@ -323,7 +335,7 @@ impl Router {
     /// Stops the router: every element's `cleanup`, in order.
     pub fn cleanup(&mut self, cx: &mut Context<'_>) {
         cx.set_now(self.now);
-        self.drain_deferred(cx);
+        self.forward_from(0, cx);
         for e in &self.elements {
             if let Ok(mut e) = e.try_borrow_mut() {
                 e.cleanup(cx);

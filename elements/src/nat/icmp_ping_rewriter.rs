@@ -1,0 +1,54 @@
+//! `ICMPPingRewriter`: rewrites ICMP echo requests and replies: addresses and identifiers.
+
+use super::iprw_base::{rewriter_element, Kind, Rewriter};
+
+/// Rewrites ICMP echo requests and replies: addresses and identifiers.
+///
+/// # Synopsis
+///
+/// ```text
+/// ICMPPingRewriter(INPUTSPEC1, ..., INPUTSPECn [, keywords TIMEOUT, GUARANTEE, REAP_INTERVAL,
+///             MAPPING_CAPACITY, DST_ANNO])
+/// ```
+///
+/// # Ports
+///
+/// One or more inputs, one per INPUTSPEC; one or more outputs.
+///
+/// # Processing
+///
+/// Push.
+///
+/// # Description
+///
+/// Echo requests without a mapping are handled by their input's spec; the pattern's source
+/// port range picks the new identifier. Replies to a rewritten request are rewritten back.
+/// Echo replies without a mapping, other ICMP, non-ICMP and non-first fragments leave on a
+/// `pass` input's output or are dropped. The ICMP checksum is updated incrementally (an
+/// all-zero message checksums to 0xFFFF, as Click fixes it). Mappings time out after
+/// TIMEOUT (5 minutes).
+///
+/// INPUTSPECs, keywords shared with IPRewriter (MAPPING_CAPACITY, GUARANTEE, REAP_INTERVAL)
+/// and the bounded flow table work as IPRewriter describes.
+///
+/// # Example
+///
+/// ```text
+/// rw :: ICMPPingRewriter(pattern 198.51.100.1 1024-65535# - - 0 1, drop);
+/// ```
+///
+/// # Handlers
+///
+/// - `table` (read), `mappings` (read, deprecated): `(S, D, ID) => (S', D', ID') [ports]` lines.
+/// - `nmappings`, `mapping_failures`, `patterns`, `size`, `capacity` (read), `capacity`,
+///   `clear` (write), `patternN` (read/write): as IPRewriter.
+///
+/// # See also
+///
+/// IPRewriter, ICMPPingResponder.
+#[derive(Debug)]
+pub struct ICMPPingRewriter {
+    rw: Rewriter,
+}
+
+rewriter_element!(ICMPPingRewriter, "ICMPPingRewriter", Kind::IcmpPing, ["table" => 0, "mappings" => 0], [HandlerSpec::read("table", "the mapping table, one mapping per line"), HandlerSpec::read("mappings", "deprecated name of table")]);
