@@ -51,19 +51,9 @@ fn element_docs(text: &str) -> Vec<(String, String)> {
     let lines: Vec<&str> = text.lines().collect();
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let Some(rest) = line.trim().strip_prefix("impl Element for ") else {
+        let Some((ty, class)) = element_impl(line, &lines[i..]) else {
             continue;
         };
-        let ty = rest.trim_end_matches('{').trim();
-        let class = lines[i..]
-            .iter()
-            .take(12)
-            .find_map(|l| {
-                let l = l.trim();
-                let v = l.strip_prefix("const CLASS: &'static str = \"")?;
-                Some(v.trim_end_matches("\";").to_string())
-            })
-            .unwrap_or_else(|| ty.to_string());
         let decl = format!("pub struct {ty}");
         let Some(at) = lines.iter().position(|l| {
             let l = l.trim();
@@ -94,4 +84,40 @@ fn element_docs(text: &str) -> Vec<(String, String)> {
         found.push((class, doc.join("\n")));
     }
     found
+}
+
+/// The type and class of an `impl Element for T` line (the class from the `CLASS` const
+/// below it), or of a macro invocation that writes such an impl: `name!(T, "Class", ...)`.
+fn element_impl(line: &str, below: &[&str]) -> Option<(String, String)> {
+    let trimmed = line.trim();
+    if let Some(rest) = trimmed.strip_prefix("impl Element for ") {
+        let ty = rest.trim_end_matches('{').trim().to_string();
+        let class = below
+            .iter()
+            .take(12)
+            .find_map(|l| {
+                let v = l.trim().strip_prefix("const CLASS: &'static str = \"")?;
+                Some(v.trim_end_matches("\";").to_string())
+            })
+            .unwrap_or_else(|| ty.clone());
+        return Some((ty, class));
+    }
+    // A macro call may spread its arguments over the next lines.
+    let joined: String = if trimmed.ends_with("!(") {
+        core::iter::once(trimmed).chain(below.iter().skip(1).take(3).map(|l| l.trim())).collect()
+    } else {
+        trimmed.to_string()
+    };
+    let (name, args) = joined.split_once("!(")?;
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let mut parts = args.splitn(3, ',');
+    let ty = parts.next()?.trim();
+    let class = parts.next()?.trim();
+    if ty.is_empty() || !ty.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let class = class.strip_prefix('"')?.strip_suffix('"')?;
+    Some((ty.to_string(), class.to_string()))
 }

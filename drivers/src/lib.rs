@@ -5,3 +5,12 @@
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 
 extern crate alloc;
+
+#[cfg(all(feature = "std", target_os = "linux"))]
+pub mod af_packet;
+#[cfg(feature = "std")]
+pub mod host;
+#[cfg(all(feature = "std", target_os = "linux"))]
+mod netdev;
+#[cfg(all(feature = "std", target_os = "linux"))]
+pub mod tap;

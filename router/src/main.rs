@@ -115,6 +115,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    sluice_elements::io::device::set_device_opener(sluice_drivers::host::open);
     // `-h` is Click's handler flag for `run`; clap's help stays on `--help`.
     let cli = Cli::parse();
     match execute(cli.command) {

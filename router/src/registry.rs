@@ -116,6 +116,6 @@ mod tests {
         assert_eq!(suggest("counter"), Some("Counter"));
         assert_eq!(suggest("Conter"), Some("Counter"));
         assert_eq!(suggest("Dicsard"), Some("Discard"));
-        assert_eq!(suggest("FromDevice"), None);
+        assert_eq!(suggest("KernelTun"), None);
     }
 }

@@ -3,21 +3,33 @@
 use crate::element::ClassInfo;
 
 #[cfg(feature = "std")]
+pub mod device;
+#[cfg(feature = "std")]
+mod from_device;
+#[cfg(feature = "std")]
 mod from_dump;
 #[cfg(feature = "std")]
 pub mod pcap;
 #[cfg(feature = "std")]
+mod to_device;
+#[cfg(feature = "std")]
 mod to_dump;
 
 #[cfg(feature = "std")]
+pub use from_device::FromDevice;
+#[cfg(feature = "std")]
 pub use from_dump::FromDump;
+#[cfg(feature = "std")]
+pub use to_device::ToDevice;
 #[cfg(feature = "std")]
 pub use to_dump::ToDump;
 
 /// The classes of this group, for the router's registry.
 #[cfg(feature = "std")]
 pub static CLASSES: &[ClassInfo] = &[
+    crate::element::class_info::<FromDevice>(),
     crate::element::class_info::<FromDump>(),
+    crate::element::class_info::<ToDevice>(),
     crate::element::class_info::<ToDump>(),
 ];
 

@@ -91,6 +91,11 @@ impl SetTCPChecksum {
         };
         let is_fragment = ip.is_fragment();
         let header_len = ip.header_len();
+        // An IHL under 5 (MarkIPHeader trusts it) leaves no room for the addresses the
+        // pseudo-header needs.
+        if header_len < ipv4::HEADER_LEN {
+            return false;
+        }
         let Some(transport_len) = q.transport_header().map(<[u8]>::len) else {
             return false;
         };
@@ -263,6 +268,29 @@ mod tests {
         drop(out);
         assert_eq!(pool.in_flight(), 0);
         assert!(configure::<SetTCPChecksum>("maybe", ports(1)).is_err());
+    }
+
+    /// Fuzz finding: a marked header whose IHL is 0 made the IP view empty, and the
+    /// pseudo-header's address read panicked. Such packets are bad lengths now.
+    #[test]
+    fn ihl_below_five_is_a_bad_length() {
+        let pool = pool();
+        let mut st: SetTCPChecksum = configure("", ports(1)).unwrap();
+        let mut su: SetUDPChecksum = configure("", ports(2)).unwrap();
+        let mut out = Collect::new();
+        with_cx(pool, |cx| {
+            for ihl in 0..5u8 {
+                let mut ip = tcp_ip(5, 40, 40);
+                ip[0] = 0x40 | ihl;
+                st.push(0, ip_packet(&pool, &ip), &mut out, cx);
+                ip[9] = protocol::UDP;
+                su.push(0, ip_packet(&pool, &ip), &mut out, cx);
+            }
+        });
+        assert_eq!(out.count(0), 0);
+        assert_eq!(out.count(1), 5, "SetUDPChecksum sends them to its output 1");
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
     }
 
     proptest! {

@@ -79,6 +79,8 @@ impl SetUDPChecksum {
             return false;
         };
         net.len() >= ipv4::HEADER_LEN
+            // An IHL under 5 (MarkIPHeader trusts it) leaves no addresses to checksum.
+            && Ipv4Packet::new_unchecked(net).header_len() >= ipv4::HEADER_LEN
             && !Ipv4Packet::new_unchecked(net).is_fragment()
             && datagram.len() >= udp::HEADER_LEN
             && usize::from(UdpPacket::new_unchecked(datagram).len()) <= datagram.len()

@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 /// Deepest nesting of compound elements inside compound elements.
 const MAX_DEPTH: usize = 50;
 /// Most elements (including tunnels) an expansion may create.
-const MAX_NODES: usize = 1 << 20;
+const MAX_NODES: usize = 1 << 18;
 
 type Frame = Vec<(String, String)>;
 

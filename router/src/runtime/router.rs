@@ -235,6 +235,22 @@ impl Router {
         self.pending.borrow_mut().truncate(mark);
     }
 
+    /// Pushes `p` into input `port` of element `element` (an index into the flat
+    /// configuration) as if an upstream element had, and delivers everything that follows.
+    /// For tests and fuzzing: a packet source without a source element.
+    pub fn inject(&mut self, element: usize, port: usize, p: Packet, cx: &mut Context<'_>) {
+        if element < self.elements.len() {
+            let mark = self.pending.borrow().len();
+            self.deliver(Hop { element, port, packet: p }, cx);
+            self.forward_from(mark, cx);
+        }
+    }
+
+    /// The index of the element named `name`.
+    pub fn element_index(&self, name: &str) -> Option<usize> {
+        self.flat.element_index(name)
+    }
+
     /// Initializes every element in order; the first failure is returned.
     pub fn initialize(&mut self, cx: &mut Context<'_>) -> Result<(), RunError> {
         cx.set_now(self.now);
