@@ -59,7 +59,13 @@ psw[0], psw[1], psw[2] -> sink;
 psw[3] -> EtherEncap(0x88b5, 02:00:00:00:00:02, 02:00:00:00:00:03) -> sink;
 ss[0] -> EtherMirror -> Strip(14) -> Unstrip(14) -> StripToNetworkHeader -> Null
        -> Idle -> [0]rrsched :: RoundRobinSched;
-ss[1] -> sink;
+ss[1] -> UDPIPEncap(10.0.0.1, 1234, 10.0.0.2, 5678, CHECKSUM true)
+       -> IPEncap(4, 10.0.0.1, 10.0.0.2, TTL 9)
+       -> sip :: StoreIPAddress(192.0.2.9, 12)
+       -> CheckIPHeader
+       -> IPPrint(encap, PAYLOAD HEX, MAXLENGTH 32)
+       -> sink;
+sip[1] -> sink;
 Idle -> [1]rrsched;
 rrsched -> RatedUnqueue(1000) -> sink;
 
@@ -97,7 +103,9 @@ ipt[0] -> Paint(1) -> Strip(14)
 chk[1] -> sink;
 rt[0] -> lc :: IPClassifier(icmp type echo, -);
 lc[0] -> ICMPPingResponder -> [0]rt;
-lc[1] -> sink;
+lc[1] -> reasm :: IPReassembler(HIMEM 4000) -> IPPrint(host, ID true, TTL true, TOS true, LENGTH true)
+      -> sink;
+reasm[1] -> ICMPError(192.0.2.1, timeexceeded, reassembly) -> sink;
 rt[1] -> DropBroadcasts
       -> cp1 :: PaintTee(1)
       -> gio1 :: IPGWOptions(192.0.2.1)
@@ -180,7 +188,7 @@ radix[0], radix[1], radix[2], linear[0], linear[1], linear[2] -> sink;
 direct[0], direct[1], direct[2], range[0], range[1], range[2] -> sink;
 
 // ---- Raw IP, trusted: every element that takes a marked header on faith.
-rawip -> MarkIPHeader(0) -> trust :: Tee(12);
+rawip -> MarkIPHeader(0) -> trust :: Tee(17);
 trust[0] -> DecIPTTL -> sink;
 trust[1] -> tg :: IPGWOptions(192.0.2.1) -> sink;
 tg[1] -> sink;
@@ -199,6 +207,15 @@ trust[9] -> trw :: IPRewriter(pattern 198.51.100.1 1-3# 203.0.113.1 80 0 0, MAPP
 trust[10] -> tirw :: ICMPPingRewriter(pattern 198.51.100.4 1-2? - - 0 0, MAPPING_CAPACITY 4) -> sink;
 trust[11] -> Unstrip(14) -> tarp :: ARPQuerier(eth0, CAPACITY 4) -> sink;
 Idle -> [1]tarp;
+trust[12] -> treasm :: IPReassembler(HIMEM 2000) -> sink;
+treasm[1] -> sink;
+trust[13] -> tsip :: StoreIPAddress(src) -> tsip2 :: StoreIPAddress(192.0.2.7, dst) -> sink;
+tsip[1], tsip2[1] -> sink;
+trust[14] -> IPPrint(trusted, CONTENTS HEX, SWAP true, AGGREGATE true, PAINT true)
+          -> sink;
+trust[15] -> tsip3 :: StoreIPAddress(40) -> sink;
+tsip3[1] -> sink;
+trust[16] -> IPPrint(payload, PAYLOAD ASCII, MAXLENGTH -1) -> sink;
 
 // ---- Queues in every flavour, fed from the ARP replies' copy.
 ar1[1] -> arpt2;

@@ -147,19 +147,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    // Every read handler of every element, the standard ones too.
+    // Every read handler of every element (the elements' own: the router's standard ones,
+    // `name`, `config` and the like, do not look at packets).
     let flat = router.flat().clone();
-    for global in ["version", "list", "classes", "config", "flatconfig", "requirements"] {
-        let _ = router.read_handler(global);
-    }
     let mut held = 0;
     for e in &flat.elements {
         let class = registry::lookup(&e.class).expect("instantiated classes exist");
-        for h in ["name", "class", "config", "ports", "handlers"] {
-            router
-                .read_handler(&format!("{}.{h}", e.name))
-                .unwrap_or_else(|err| panic!("{}.{h}: {err}", e.name));
-        }
         for spec in class.handlers.iter().filter(|s| s.access.readable()) {
             // A handler may refuse (`drop_details` without DETAILS); it must not panic.
             let _ = router.read_handler(&format!("{}.{}", e.name, spec.name));

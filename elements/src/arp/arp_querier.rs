@@ -71,11 +71,16 @@ const HZ: i64 = 1000;
 /// # Example
 ///
 /// ```text
-/// c :: Classifier(12/0806 20/0002, 12/0800, -);
-/// arpq :: ARPQuerier(192.0.2.1, 02:00:00:00:00:01, BROADCAST 192.0.2.255);
-/// c[0] -> [1]arpq;
-/// c[1] -> Strip(14) -> CheckIPHeader -> GetIPAddress(16) -> [0]arpq;
-/// arpq -> ToDump(out.pcap);
+/// // IPv4/UDP packets from 192.0.2.1 to 192.0.2.2
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 f6 c8 c0 00 02 01 c0 00 02 02
+///                       04 d2 00 09 00 0c 98 26 70 69 6e 67>, LIMIT 5, STOP true)
+///     -> GetIPAddress(16) -> [0]arpq :: ARPQuerier(192.0.2.1, 02:00:00:00:00:01);
+/// // one ARP reply: 192.0.2.2 is-at 02:00:00:00:00:02
+/// InfiniteSource(DATA \<02 00 00 00 00 01 02 00 00 00 00 02 08 06 00 01 08 00 06 04 00 02
+///                       02 00 00 00 00 02 c0 00 02 02 02 00 00 00 00 01 c0 00 02 01>, LIMIT 1)
+///     -> [1]arpq;
+/// arpq[0] -> out :: Counter -> Discard;      // the IP packets in Ethernet frames: out.count is 5
+/// arpq[1] -> queries :: Counter -> Discard;  // who-has 192.0.2.2, until the reply came
 /// ```
 ///
 /// # Handlers

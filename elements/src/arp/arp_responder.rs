@@ -51,10 +51,16 @@ use crate::wire::{EthernetAddress, Ipv4Address, Ipv4Prefix};
 /// # Example
 ///
 /// ```text
-/// c :: Classifier(12/0806 20/0001, -);
+/// // ARP requests: who has 192.0.2.1? tell 192.0.2.10
+/// InfiniteSource(DATA \<ff ff ff ff ff ff 02 00 00 00 00 0a 08 06 00 01 08 00 06 04 00 01
+///                       02 00 00 00 00 0a c0 00 02 0a 00 00 00 00 00 00 c0 00 02 01>,
+///                LIMIT 3, STOP true)
+///     -> c :: Classifier(12/0806 20/0001, -);
 /// c[0] -> ar :: ARPResponder(192.0.2.1 02:00:00:00:00:01,
-///                            198.51.100.0/24 02:00:00:00:00:01) -> ToDump(replies.pcap);
-/// ar[1] -> ToDump(unanswered.pcap);
+///                            198.51.100.0/24 02:00:00:00:00:01)
+///      -> replies :: Counter -> Discard;   // 192.0.2.1 is-at 02:00:00:00:00:01: replies.count is 3
+/// ar[1] -> unanswered :: Counter -> Discard;
+/// c[1] -> Discard;   // not ARP requests
 /// ```
 ///
 /// # Handlers

@@ -6,7 +6,7 @@ use alloc::string::String;
 
 use super::context::Context;
 use super::handler::{HandlerContext, HandlerError, HandlerSpec, Handlers};
-use super::model::{Element, Input, Io, Output};
+use super::model::{Element, Io, Output};
 use super::ports::{Flow, PortCount, ProcessingSpec};
 use crate::packet::{Batch, Packet, Timestamp};
 
@@ -43,12 +43,7 @@ pub trait DynElement: Send {
     /// See [`Element::pull`].
     fn pull(&mut self, port: usize, ports: &mut dyn Io, cx: &mut Context<'_>) -> Option<Packet>;
     /// See [`Element::run_task`].
-    fn run_task(
-        &mut self,
-        out: &mut dyn Output,
-        input: &mut dyn Input,
-        cx: &mut Context<'_>,
-    ) -> bool;
+    fn run_task(&mut self, ports: &mut dyn Io, cx: &mut Context<'_>) -> bool;
     /// The class's handlers.
     fn handlers(&self) -> &'static [HandlerSpec];
     /// See [`Handlers::read_handler`].
@@ -117,13 +112,8 @@ impl<E: Element> DynElement for E {
         Element::pull(self, port, ports, cx)
     }
 
-    fn run_task(
-        &mut self,
-        out: &mut dyn Output,
-        input: &mut dyn Input,
-        cx: &mut Context<'_>,
-    ) -> bool {
-        Element::run_task(self, out, input, cx)
+    fn run_task(&mut self, ports: &mut dyn Io, cx: &mut Context<'_>) -> bool {
+        Element::run_task(self, ports, cx)
     }
 
     fn handlers(&self) -> &'static [HandlerSpec] {

@@ -163,16 +163,16 @@ pub trait Element: Handlers + Sized + Send + 'static {
         let _ = cx;
     }
 
-    /// Runs the element's task once (when [`Element::TASK`] is true). Returns true if it did
-    /// any work, so an idle loop can back off.
+    /// Runs the element's task once (when [`Element::TASK`] is true): a source pushes, a
+    /// sink or an unqueue pulls and pushes, through `ports`, which reaches both sides.
+    /// Returns true if it did any work, so an idle loop can back off.
     #[inline]
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        out: &mut O,
-        input: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
-        let _ = (out, input, cx);
+        let _ = (ports, cx);
         false
     }
 }

@@ -90,6 +90,26 @@ impl Input for Feed {
     }
 }
 
+/// An output and an input as one `ports` argument, for driving `run_task` and `pull` in
+/// tests: pushes go to the first, pulls come from the second.
+pub struct Pair<'a, O: Output + ?Sized, I: Input + ?Sized>(pub &'a mut O, pub &'a mut I);
+
+impl<O: Output + ?Sized, I: Input + ?Sized> Output for Pair<'_, O, I> {
+    fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
+        self.0.push(port, p, cx);
+    }
+
+    fn push_batch(&mut self, port: usize, batch: &mut crate::packet::Batch, cx: &mut Context<'_>) {
+        self.0.push_batch(port, batch, cx);
+    }
+}
+
+impl<O: Output + ?Sized, I: Input + ?Sized> Input for Pair<'_, O, I> {
+    fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
+        self.1.pull(port, cx)
+    }
+}
+
 /// A [`Log`] that keeps every message as `"element: message"`.
 #[derive(Debug, Default)]
 pub struct KeepLog {

@@ -48,7 +48,15 @@ use crate::wire::EthernetAddress;
 /// # Example
 ///
 /// ```text
-/// FromDevice(eth0, PROMISC true) -> HostEtherFilter(02:00:00:00:00:01) -> ...;
+/// f :: HostEtherFilter(02:00:00:00:00:01);
+/// // the start of an IPv4 frame, once to 02:00:00:00:00:01 and once to another host
+/// InfiniteSource(DATA \<02 00 00 00 00 01 02 00 00 00 00 0a 08 00 45 00>,
+///                LIMIT 3, STOP true) -> f;
+/// InfiniteSource(DATA \<02 00 00 00 00 02 02 00 00 00 00 0a 08 00 45 00>,
+///                LIMIT 3, STOP true) -> f;
+/// f[0] -> mine :: Counter -> Discard;
+/// f[1] -> other :: Counter -> Discard;  // frames for other hosts
+/// DriverManager(wait_stop 2);   // mine.count and other.count are 3
 /// ```
 ///
 /// # Handlers

@@ -55,9 +55,13 @@ const REASON_TEXTS: [&str; 3] = ["not ICMP", "bad packet length", "bad ICMP chec
 /// # Example
 ///
 /// ```text
-/// ipc :: IPClassifier(icmp, -);
-/// ipc[0] -> c :: CheckICMPHeader -> Discard;
-/// c[1] -> ToDump(bad-icmp.pcap);
+/// // ICMP echo requests from 192.0.2.10 to 192.0.2.1
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 01 f6 d0 c0 00 02 0a
+///                       c0 00 02 01 08 00 19 2d 00 01 00 01 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> ipc :: IPClassifier(icmp, -);
+/// ipc[0] -> c :: CheckICMPHeader -> ok :: Counter -> Discard;   // ok.count is 3
+/// c[1] -> bad :: Counter -> Discard;   // truncated or bad checksum
+/// ipc[1] -> Discard;
 /// ```
 ///
 /// # Handlers

@@ -69,8 +69,12 @@ use crate::wire::Ipv4Address;
 /// # Example
 ///
 /// ```text
-/// dt :: DecIPTTL;
-/// dt[1] -> ICMPError(192.0.2.1, timeexceeded) -> rt;
+/// // IPv4/UDP packets from 192.0.2.10 with TTL 1
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 01 11 cd 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> dt :: DecIPTTL -> Discard;
+/// dt[1] -> ICMPError(192.0.2.1, timeexceeded) -> CheckIPHeader -> CheckICMPHeader
+///       -> c :: Counter -> Discard;   // c.count is 3: time exceeded, from 192.0.2.1 to 192.0.2.10
 /// ```
 ///
 /// # Handlers

@@ -45,8 +45,14 @@ const IP_FLAGS_FRAG: core::ops::Range<usize> = 6..8;
 /// # Example
 ///
 /// ```text
-/// lc :: IPClassifier(icmp type echo, -);
-/// lc[0] -> ICMPPingResponder -> rt;
+/// // ICMP echo requests from 192.0.2.10 to 192.0.2.1
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 01 f6 d0 c0 00 02 0a
+///                       c0 00 02 01 08 00 19 2d 00 01 00 01 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> lc :: IPClassifier(icmp type echo, -);
+/// lc[0] -> ICMPPingResponder   // echo replies from 192.0.2.1 to 192.0.2.10
+///       -> IPFilter(allow icmp type echo-reply && src 192.0.2.1 && dst 192.0.2.10)
+///       -> replies :: Counter -> Discard;   // replies.count is 3
+/// lc[1] -> Discard;
 /// ```
 ///
 /// # Handlers

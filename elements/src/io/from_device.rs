@@ -327,10 +327,9 @@ impl Element for FromDevice {
         Ok(())
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        out: &mut O,
-        _: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         let Some(device) = self.device.take() else {
@@ -352,7 +351,7 @@ impl Element for FromDevice {
             for (i, p) in batch.drain().enumerate() {
                 let port = if rejects & (1 << i) != 0 { 1 } else { 0 };
                 if port < self.outputs {
-                    out.push(port, p, cx);
+                    ports.push(port, p, cx);
                 }
             }
             remaining -= want;
@@ -419,6 +418,7 @@ impl Handlers for FromDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed, KeepLog};
     use crate::element::{NoLog, Ports};
     use crate::io::device::fake;
@@ -512,10 +512,10 @@ mod tests {
         let mut fd: FromDevice = configure("tap:fd-recv, BURST 3", PORTS).unwrap();
         fd.initialize(&mut cx).unwrap();
         let mut out = Collect::new();
-        assert!(fd.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!(out.count(0), 3, "BURST 3 takes three frames");
-        assert!(fd.run_task(&mut out, &mut Feed::new(), &mut cx));
-        assert!(!fd.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
+        assert!(!fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         let got = out.port(0);
         assert_eq!(got.len(), 4);
         assert_eq!(got[0].data(), &unicast[..]);
@@ -572,7 +572,7 @@ mod tests {
         fd.initialize(&mut cx).unwrap();
         assert!(fake::state("fd-force").lock().unwrap().promisc);
         let mut out = Collect::new();
-        assert!(fd.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!((out.count(0), out.count(1)), (2, 1));
         let p = &out.port(0)[0];
         assert_eq!(p.data(), &ip[..40]);
@@ -591,7 +591,7 @@ mod tests {
         .unwrap();
         fd.initialize(&mut cx).unwrap();
         let mut out = Collect::new();
-        fd.run_task(&mut out, &mut Feed::new(), &mut cx);
+        fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx);
         assert_eq!(out.count(0), 1);
         assert_eq!(out.port(0)[0].anno().timestamp, Timestamp::default());
         assert_eq!(fd.read_handler("count", &hcx()).unwrap(), "1");
@@ -610,13 +610,13 @@ mod tests {
         let mut fd: FromDevice = configure("tap:fd-big, BURST 1000", PORTS).unwrap();
         fd.initialize(&mut cx).unwrap();
         let mut out = Collect::new();
-        assert!(fd.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         // Collect keeps the packets: the pool (40 slots) runs dry and the rest wait.
         assert_eq!(out.count(0), 40);
         assert_eq!(out.port(0)[39].data(), &[39u8; 60][..]);
         drop(out);
         let mut out = Collect::new();
-        fd.run_task(&mut out, &mut Feed::new(), &mut cx);
+        fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx);
         assert_eq!(out.count(0), 40);
         assert_eq!(out.port(0)[0].data(), &[40u8; 60][..]);
         drop(out);

@@ -233,10 +233,9 @@ impl Element for FromDump {
         Ok(())
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        out: &mut O,
-        _: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         if !self.active || self.pulled || self.done {
@@ -264,9 +263,9 @@ impl Element for FromDump {
         // (including pushes that come back round a cycle, such as ICMP errors re-entering a
         // route table) before the next one starts, so outputs keep Click's order.
         for p in batch.drain() {
-            out.push(0, p, cx);
+            ports.push(0, p, cx);
         }
-        out.push_batch(1, &mut rejected, cx);
+        ports.push_batch(1, &mut rejected, cx);
         worked
     }
 
@@ -342,6 +341,7 @@ impl Handlers for FromDump {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed};
     use crate::element::{NoLog, Ports};
     use crate::io::pcap::{PcapWriter, TODUMP_SNAPLEN};
@@ -391,9 +391,9 @@ mod tests {
         .unwrap();
         fd.initialize(&mut cx).unwrap();
         let mut out = Collect::new();
-        assert!(fd.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert!(cx.stop_requested());
-        assert!(!fd.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(!fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         let got: alloc::vec::Vec<&[u8]> = out.port(0).iter().map(|p| p.data()).collect();
         assert_eq!(got, [&b"first packet"[..], b"second", &[9u8; 70]]);
         assert_eq!(
@@ -429,7 +429,7 @@ mod tests {
         .unwrap();
         fd.initialize(&mut cx).unwrap();
         let mut out = Collect::new();
-        fd.run_task(&mut out, &mut Feed::new(), &mut cx);
+        fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx);
         assert_eq!((out.count(0), out.count(1)), (1, 2));
         assert_eq!(out.port(0)[0].network_header_offset(), Some(14));
         let _ = std::fs::remove_dir_all(&dir);

@@ -235,10 +235,9 @@ impl Element for ToDevice {
         }
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        out: &mut O,
-        input: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         let mut worked = false;
@@ -247,14 +246,14 @@ impl Element for ToDevice {
                 Some(p) => p,
                 None if self.pull_input => {
                     self.pulls += 1;
-                    match input.pull(0, cx) {
+                    match ports.pull(0, cx) {
                         Some(p) => p,
                         None => break,
                     }
                 }
                 None => break,
             };
-            match self.transmit(p, out, cx) {
+            match self.transmit(p, ports, cx) {
                 Ok(()) => worked = true,
                 Err(p) => {
                     self.q = Some(p);
@@ -334,6 +333,7 @@ mod tests {
     use super::*;
     use crate::element::args::split_args;
     use crate::element::args::Span;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed, KeepLog};
     use crate::element::{NoLog, Ports};
     use crate::io::device::fake;
@@ -406,16 +406,16 @@ mod tests {
             feed.add(0, pool.packet(&[i; 20]).unwrap().into());
         }
         let mut out = Collect::new();
-        assert!(td.run_task(&mut out, &mut feed, &mut cx));
+        assert!(td.run_task(&mut Pair(&mut out, &mut feed), &mut cx));
         assert_eq!(sent("td-pull").len(), 2);
         // The device is full for the next two tries: the frame waits, nothing else is
         // pulled, nothing is lost.
         fake::state("td-pull").lock().unwrap().block_sends = 2;
-        assert!(!td.run_task(&mut out, &mut feed, &mut cx));
+        assert!(!td.run_task(&mut Pair(&mut out, &mut feed), &mut cx));
         assert_eq!(td.read_handler("q", &hcx()).unwrap(), "true");
-        assert!(!td.run_task(&mut out, &mut feed, &mut cx));
+        assert!(!td.run_task(&mut Pair(&mut out, &mut feed), &mut cx));
         assert_eq!(td.read_handler("pulls", &hcx()).unwrap(), "3");
-        while td.run_task(&mut out, &mut feed, &mut cx) {}
+        while td.run_task(&mut Pair(&mut out, &mut feed), &mut cx) {}
         let got = sent("td-pull");
         let want: Vec<Vec<u8>> = (0..5u8).map(|i| alloc::vec![i; 20]).collect();
         assert_eq!(got, want);
@@ -452,8 +452,8 @@ mod tests {
         td.push(0, p(2), &mut out, &mut cx); // held
         td.push(0, p(3), &mut out, &mut cx); // dropped: 2 still blocked
         assert_eq!(td.read_handler("drops", &hcx()).unwrap(), "1");
-        assert!(!td.run_task(&mut out, &mut Feed::new(), &mut cx)); // third block
-        assert!(td.run_task(&mut out, &mut Feed::new(), &mut cx)); // 2 goes
+        assert!(!td.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx)); // third block
+        assert!(td.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx)); // 2 goes
         td.push(0, p(4), &mut out, &mut cx);
         fake::state("td-push").lock().unwrap().fail_sends = 1;
         td.push(0, p(5), &mut out, &mut cx); // refused: output 1

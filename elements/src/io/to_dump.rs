@@ -181,16 +181,15 @@ impl Element for ToDump {
         Some(p)
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        _: &mut O,
-        input: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         if !self.pulled_task {
             return false;
         }
-        match input.pull(0, cx) {
+        match ports.pull(0, cx) {
             Some(p) => {
                 self.write(&p, cx);
                 true

@@ -43,8 +43,12 @@ use crate::wire::ipv4::{Ipv4Packet, HEADER_LEN};
 /// # Example
 ///
 /// ```text
-/// ... -> CheckIPHeader -> dt :: DecIPTTL -> Queue -> ToDevice(eth1);
-/// dt[1] -> ICMPError(192.0.2.1, timeexceeded) -> ...;
+/// // IPv4/UDP packets with TTL 1
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 01 11 cd 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> dt :: DecIPTTL -> fwd :: Counter -> Discard;
+/// dt[1] -> ICMPError(192.0.2.1, timeexceeded) -> err :: Counter -> Discard;
+/// // every TTL expires: dt.drops and err.count are 3, fwd.count is 0
 /// ```
 ///
 /// # Handlers

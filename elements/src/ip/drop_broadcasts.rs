@@ -35,7 +35,13 @@ use crate::packet::{Packet, PacketType};
 /// # Example
 ///
 /// ```text
-/// rt[1] -> DropBroadcasts -> IPGWOptions(192.0.2.1) -> ...;
+/// // an IPv4/UDP packet in an Ethernet broadcast frame
+/// InfiniteSource(DATA \<ff ff ff ff ff ff 02 00 00 00 00 0a 08 00 45 00 00 20 00 01
+///                       00 00 40 11 8e 7a c0 00 02 0a c6 33 64 14 04 d2 00 09 00 0c
+///                       2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> HostEtherFilter(02:00:00:00:00:01)   // marks the packets BROADCAST
+///     -> Strip(14) -> CheckIPHeader -> db :: DropBroadcasts -> fwd :: Counter -> Discard;
+/// // none is forwarded: db.drops is 3, fwd.count is 0
 /// ```
 ///
 /// # Handlers

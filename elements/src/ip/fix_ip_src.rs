@@ -36,8 +36,13 @@ use crate::wire::Ipv4Address;
 /// # Example
 ///
 /// ```text
-/// rt[1] -> DropBroadcasts -> IPGWOptions(192.0.2.1) -> FixIPSrc(192.0.2.1)
-///       -> DecIPTTL -> IPFragmenter(1500) -> [0]arpq0;
+/// // IPv4/UDP packets with TTL 1
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 01 11 cd 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> dt :: DecIPTTL -> Discard;
+/// // ICMPError marks its errors; FixIPSrc gives them the outgoing interface's address
+/// dt[1] -> ICMPError(192.0.2.1, timeexceeded) -> FixIPSrc(198.51.100.1)
+///       -> IPFilter(allow src 198.51.100.1) -> c :: Counter -> Discard;   // c.count is 3
 /// ```
 ///
 /// # Handlers

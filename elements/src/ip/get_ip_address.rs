@@ -49,7 +49,13 @@ enum From {
 /// # Example
 ///
 /// ```text
-/// ... -> GetIPAddress(16) -> LookupIPRoute(...) -> ...;
+/// // IPv4/UDP packets to 198.51.100.20
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 8e 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> GetIPAddress(16)   // the destination address, for the lookup
+///     -> rt :: LinearIPLookup(198.51.100.0/24 0, 0.0.0.0/0 192.0.2.1 1);
+/// rt[0] -> local :: Counter -> Discard;   // local.count is 3
+/// rt[1] -> Discard;
 /// ```
 ///
 /// # Handlers

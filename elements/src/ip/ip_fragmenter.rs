@@ -52,8 +52,15 @@ use crate::wire::ipv4::{option_kind, Ipv4Packet, HEADER_LEN, MAX_HEADER_LEN};
 /// # Example
 ///
 /// ```text
-/// ... -> DecIPTTL -> fr :: IPFragmenter(576) -> [0]arpq;
-/// fr[1] -> ICMPError(192.0.2.1, unreachable, needfrag) -> ...;
+/// // an 88-byte IPv4/UDP packet
+/// InfiniteSource(DATA \<45 00 00 58 00 01 00 00 40 11 8e 42 c0 00 02 0a c6 33 64 14
+///                       04 d2 00 09 00 44 a4 b1 00 01 02 03 04 05 06 07 08 09 0a 0b
+///                       0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f
+///                       20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33
+///                       34 35 36 37 38 39 3a 3b>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> fr :: IPFragmenter(68) -> c :: Counter -> Discard;
+/// fr[1] -> ICMPError(192.0.2.1, unreachable, needfrag) -> Discard;   // too big, with DF set
+/// // each packet leaves as two fragments (48 and 20 bytes of data): c.count is 6
 /// ```
 ///
 /// # Handlers

@@ -49,8 +49,13 @@ use crate::wire::Ipv4Address;
 /// # Example
 ///
 /// ```text
-/// rt[1] -> gio :: IPGWOptions(192.0.2.1) -> FixIPSrc(192.0.2.1) -> DecIPTTL -> ...;
-/// gio[1] -> ICMPError(192.0.2.1, parameterproblem) -> ...;
+/// // an IPv4/UDP packet with an empty Record Route option
+/// InfiniteSource(DATA \<47 00 00 28 00 01 00 00 40 11 81 6b c0 00 02 0a c6 33 64 14
+///                       07 07 04 00 00 00 00 00 04 d2 00 09 00 0c 2f d8 70 69 6e 67>,
+///                LIMIT 3, STOP true)
+///     -> CheckIPHeader -> gio :: IPGWOptions(192.0.2.1)   // records 192.0.2.1 in the route
+///     -> CheckIPHeader -> c :: Counter -> Discard;        // c.count is 3
+/// gio[1] -> ICMPError(192.0.2.1, parameterproblem) -> Discard;   // bad options
 /// ```
 ///
 /// # Handlers

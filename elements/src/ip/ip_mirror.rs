@@ -36,7 +36,12 @@ use crate::wire::ipv4::{protocol, Ipv4Packet, HEADER_LEN};
 /// # Example
 ///
 /// ```text
-/// FromDevice(eth0) -> Strip(14) -> CheckIPHeader -> IPMirror -> ...;
+/// // IPv4/UDP packets from 192.0.2.10 port 1234 to 198.51.100.20 port 9
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 8e 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> IPMirror   // now from 198.51.100.20 port 9 to 192.0.2.10 port 1234
+///     -> IPFilter(allow src 198.51.100.20 && src port 9 && dst 192.0.2.10 && dst port 1234)
+///     -> c :: Counter -> Discard;    // c.count is 3
 /// ```
 ///
 /// # Handlers

@@ -13,6 +13,7 @@ mod ip_fragmenter;
 mod ip_gw_options;
 mod ip_mirror;
 mod ip_print;
+mod ip_reassembler;
 mod mark_ip_header;
 mod set_ip_address;
 mod set_ip_checksum;
@@ -31,6 +32,7 @@ pub use ip_fragmenter::IPFragmenter;
 pub use ip_gw_options::IPGWOptions;
 pub use ip_mirror::IPMirror;
 pub use ip_print::IPPrint;
+pub use ip_reassembler::IPReassembler;
 pub use mark_ip_header::MarkIPHeader;
 pub use set_ip_address::SetIPAddress;
 pub use set_ip_checksum::SetIPChecksum;
@@ -53,6 +55,7 @@ pub static CLASSES: &[ClassInfo] = &[
     class_info::<IPFragmenter>(),
     class_info::<IPGWOptions>(),
     class_info::<IPPrint>(),
+    class_info::<IPReassembler>(),
     class_info::<IPMirror>(),
     class_info::<MarkIPHeader>(),
     class_info::<SetIPAddress>(),

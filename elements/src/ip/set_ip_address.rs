@@ -33,7 +33,13 @@ use crate::wire::Ipv4Address;
 /// # Example
 ///
 /// ```text
-/// ... -> SetIPAddress(192.0.2.254) -> arpq :: ARPQuerier(192.0.2.1, eth0);
+/// // IPv4/UDP packets to 198.51.100.20, sent through the gateway 192.0.2.254
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 8e 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> SetIPAddress(192.0.2.254)
+///     -> arpq :: ARPQuerier(192.0.2.1, 02:00:00:00:00:01) -> Discard;
+/// Idle -> [1]arpq;
+/// // arpq asks for the annotation's address: arpq.table lists 192.0.2.254
 /// ```
 ///
 /// # Handlers

@@ -38,7 +38,11 @@ use crate::wire::ipv4::HEADER_LEN;
 /// # Example
 ///
 /// ```text
-/// ... -> CheckIPHeader -> SetIPDSCP(46) -> Queue -> ...;
+/// // IPv4/UDP packets with DSCP 0
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 8e 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> SetIPDSCP(46)   // Expedited Forwarding; the checksum is updated
+///     -> CheckIPHeader -> IPFilter(allow ip dscp 46) -> c :: Counter -> Discard;   // c.count is 3
 /// ```
 ///
 /// # Handlers

@@ -35,6 +35,14 @@ use super::iprw_base::{rewriter_element, Kind, Rewriter};
 ///
 /// ```text
 /// rw :: ICMPPingRewriter(pattern 198.51.100.1 1024-65535# - - 0 1, drop);
+/// // ICMP echo requests from 10.0.0.2 (identifier 1) to 203.0.113.5, from the inside
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 01 34 d5 0a 00 00 02
+///                       cb 00 71 05 08 00 19 2d 00 01 00 01 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> [0]rw;
+/// rw[0] -> out :: Counter               // from 198.51.100.1 with identifier 1024
+///       -> ICMPPingResponder -> [1]rw;  // 203.0.113.5 answers
+/// rw[1] -> IPFilter(allow dst 10.0.0.2) -> CheckICMPHeader
+///       -> back :: Counter -> Discard;  // replies rewritten back: back.count is 3
 /// ```
 ///
 /// # Handlers

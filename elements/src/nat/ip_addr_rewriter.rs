@@ -36,6 +36,14 @@ use super::iprw_base::{rewriter_element, Kind, Rewriter};
 ///
 /// ```text
 /// rw :: IPAddrRewriter(pattern 198.51.100.1-198.51.100.9 - 0 1, drop);
+/// // UDP packets from 10.0.0.2 to 203.0.113.5, from the inside
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 34 c5 0a 00 00 02
+///                       cb 00 71 05 04 d2 00 35 00 0c d5 f6 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> [0]rw;
+/// rw[0] -> out :: Counter      // from an address in 198.51.100.1-198.51.100.9
+///       -> IPMirror -> [1]rw;  // mirrored: the reply from outside
+/// rw[1] -> IPFilter(allow dst 10.0.0.2)   // replies rewritten back
+///       -> back :: Counter -> Discard;   // back.count is 3
 /// ```
 ///
 /// # Handlers

@@ -64,8 +64,15 @@ use super::iprw_base::{rewriter_element, Kind, Rewriter};
 ///
 /// ```text
 /// rw :: IPRewriter(pattern 198.51.100.1 40000-40003# - - 0 1, pass 2);
-/// inside -> [0]rw;  outside -> [1]rw;
-/// rw[0] -> to_outside;  rw[1] -> to_inside;  rw[2] -> unsolicited;
+/// // UDP packets from 10.0.0.2 port 1234 to 203.0.113.5 port 53, from the inside
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 34 c5 0a 00 00 02
+///                       cb 00 71 05 04 d2 00 35 00 0c d5 f6 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> [0]rw;
+/// rw[0] -> out :: Counter      // from 198.51.100.1 port 40000
+///       -> IPMirror -> [1]rw;  // mirrored: the reply from outside
+/// rw[1] -> IPFilter(allow dst 10.0.0.2 && dst port 1234)   // replies rewritten back
+///       -> back :: Counter -> Discard;   // back.count is 3
+/// rw[2] -> Discard;   // unsolicited packets from outside
 /// ```
 ///
 /// # Handlers

@@ -35,6 +35,15 @@ use super::iprw_base::{rewriter_element, Kind, Rewriter};
 ///
 /// ```text
 /// rw :: TCPRewriter(pattern 198.51.100.1 1024-65535 - - 0 1, drop);
+/// // TCP SYNs from 10.0.0.2 port 1234 to 203.0.113.5 port 80, from the inside
+/// InfiniteSource(DATA \<45 00 00 28 00 01 00 00 40 06 34 c8 0a 00 00 02 cb 00 71 05
+///                       04 d2 00 50 00 00 00 01 00 00 00 00 50 02 20 00 44 b8 00 00>,
+///                LIMIT 3, STOP true)
+///     -> CheckIPHeader -> [0]rw;
+/// rw[0] -> out :: Counter      // from 198.51.100.1 port 1234
+///       -> IPMirror -> [1]rw;  // mirrored: the reply from outside
+/// rw[1] -> IPFilter(allow dst 10.0.0.2 && dst port 1234)   // replies rewritten back
+///       -> CheckTCPHeader -> back :: Counter -> Discard;   // back.count is 3
 /// ```
 ///
 /// # Handlers

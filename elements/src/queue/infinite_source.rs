@@ -145,10 +145,9 @@ impl Element for InfiniteSource {
         self.template.check_fits(cx.pool())
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        out: &mut O,
-        _: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         if !self.pushes || !self.active {
@@ -170,7 +169,7 @@ impl Element for InfiniteSource {
             let Some(p) = self.template.emit(cx.pool(), stamp) else {
                 break;
             };
-            out.push(0, p, cx);
+            ports.push(0, p, cx);
             sent += 1;
         }
         self.count += sent;
@@ -281,6 +280,7 @@ impl Handlers for InfiniteSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed};
     use crate::element::{NoLog, Ports};
     use crate::packet::{Pool, PoolConfig, Timestamp};
@@ -309,7 +309,7 @@ mod tests {
         let mut out = Collect::new();
         let mut runs = 0;
         while !cx.stop_requested() && runs < 100 {
-            src.run_task(&mut out, &mut Feed::new(), &mut cx);
+            src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx);
             runs += 1;
         }
         // Five runs send one packet each; the sixth finds LIMIT reached and stops.
@@ -336,7 +336,7 @@ mod tests {
         let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
         let mut src: InfiniteSource = configure("\\<0a0b0c>, BURST 2", SOURCE).unwrap();
         let mut out = Collect::new();
-        assert!(src.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         let p = out.ports[0].pop().unwrap();
         let mut w = p.make_unique(&pool).unwrap();
         w.data_mut()[0] = 0xFF;
@@ -355,18 +355,18 @@ mod tests {
         let mut src: InfiniteSource =
             configure("LIMIT 5, BURST 3, TIMESTAMP false", SOURCE).unwrap();
         let mut out = Collect::new();
-        assert!(src.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!(out.count(0), 3);
-        assert!(src.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!(out.count(0), 5);
-        assert!(!src.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(!src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         // No STOP: the router goes on.
         assert!(!cx.stop_requested());
         assert_eq!(out.port(0)[0].data(), DEFAULT_DATA);
         assert_eq!(out.port(0)[0].anno().timestamp, Timestamp::default());
         // reset: another LIMIT packets.
         src.write_handler("reset", "", &hcx()).unwrap();
-        assert!(src.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!(out.count(0), 8);
         drop((out, src));
         assert_eq!(pool.in_flight(), 0);
@@ -398,10 +398,10 @@ mod tests {
         let mut src: InfiniteSource = configure("x", SOURCE).unwrap();
         let hog = pool.make(1).unwrap();
         let mut out = Collect::new();
-        assert!(!src.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(!src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!((src.count(), src.pool_misses()), (0, 1));
         drop(hog);
-        assert!(src.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!(src.count(), 1);
         drop((out, src));
         assert_eq!(pool.in_flight(), 0);
@@ -421,13 +421,13 @@ mod tests {
         assert_eq!(src.read_handler("burst", &h).unwrap(), "1");
         assert_eq!(src.read_handler("active", &h).unwrap(), "true");
         let mut out = Collect::new();
-        src.run_task(&mut out, &mut Feed::new(), &mut cx);
+        src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx);
         assert_eq!(out.port(0)[0].data(), b"ababa");
         src.write_handler("data", "xyz", &h).unwrap();
         src.write_handler("length", "-1", &h).unwrap();
         src.write_handler("burst", "2", &h).unwrap();
         src.write_handler("limit", "3", &h).unwrap();
-        src.run_task(&mut out, &mut Feed::new(), &mut cx);
+        src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx);
         assert_eq!(out.count(0), 3);
         assert_eq!(out.port(0)[2].data(), b"xyz");
         assert!(src.write_handler("burst", "0", &h).is_err());
@@ -465,7 +465,7 @@ mod tests {
         let mut src: InfiniteSource = configure("LENGTH 100000", SOURCE).unwrap();
         assert!(src.initialize(&mut cx).is_err());
         let mut out = Collect::new();
-        assert!(!src.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(!src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!(pool.in_flight(), 0);
     }
 }

@@ -35,8 +35,11 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// urgent :: Queue -> p :: PrioSched -> Unqueue -> Discard;
-/// bulk :: Queue -> [1] p;
+/// InfiniteSource(LIMIT 5, BURST 5) -> urgent :: Queue -> hi :: Counter -> p :: PrioSched;
+/// InfiniteSource(LIMIT 5, BURST 5) -> bulk :: Queue -> lo :: Counter -> [1]p;
+/// p -> Unqueue(LIMIT 7) -> Discard;
+/// DriverManager(wait 10ms, stop);
+/// // with both queues full, Unqueue takes all of urgent first: hi.count is 5, lo.count is 2
 /// ```
 ///
 /// # Handlers

@@ -178,10 +178,9 @@ impl Element for RatedSource {
         self.template.check_fits(cx.pool())
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        out: &mut O,
-        _: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         if !self.pushes || !self.active {
@@ -196,7 +195,7 @@ impl Element for RatedSource {
         self.wake = None;
         match self.take(cx, true) {
             Some(p) => {
-                out.push(0, p, cx);
+                ports.push(0, p, cx);
                 true
             }
             None => false,
@@ -318,6 +317,7 @@ impl Handlers for RatedSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed};
     use crate::element::{NoLog, Ports};
     use crate::packet::{Pool, PoolConfig};
@@ -339,7 +339,7 @@ mod tests {
         let mut rounds = 0;
         while !cx.stop_requested() && rounds < 1000 {
             rounds += 1;
-            if src.run_task(out, &mut Feed::new(), cx) {
+            if src.run_task(&mut Pair(out, &mut Feed::new()), cx) {
                 continue;
             }
             if let Some(t) = src.next_timer() {
@@ -385,7 +385,7 @@ mod tests {
         src.initialize(&mut cx).unwrap();
         let mut out = Collect::new();
         for _ in 0..10 {
-            src.run_task(&mut out, &mut Feed::new(), &mut cx);
+            src.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx);
         }
         assert_eq!(out.count(0), 2);
         assert_eq!(out.port(0)[0].data(), DEFAULT_DATA);

@@ -127,10 +127,9 @@ impl Element for RatedUnqueue {
         })
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        out: &mut O,
-        input: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         self.runs += 1;
@@ -145,10 +144,10 @@ impl Element for RatedUnqueue {
             return false;
         }
         self.wake = None;
-        match input.pull(0, cx) {
+        match ports.pull(0, cx) {
             Some(p) => {
                 self.tb.remove(1);
-                out.push(0, p, cx);
+                ports.push(0, p, cx);
                 self.pushes += 1;
                 true
             }
@@ -230,6 +229,7 @@ impl Handlers for RatedUnqueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed};
     use crate::element::{NoLog, Ports};
     use crate::packet::{Pool, PoolConfig};
@@ -262,7 +262,7 @@ mod tests {
         }
         let mut out = Collect::new();
         // The full bucket gives the burst at once, then the clock must move.
-        while ru.run_task(&mut out, &mut feed, &mut cx) {}
+        while ru.run_task(&mut Pair(&mut out, &mut feed), &mut cx) {}
         assert_eq!(out.count(0), 2);
         // Click's fixed point makes the first token whole after 11 jiffies.
         assert_eq!(ru.next_timer(), Some(at_ms(11)));
@@ -273,7 +273,7 @@ mod tests {
             }
             cx.set_now(t);
             ru.run_timer(&mut out, &mut cx);
-            while ru.run_task(&mut out, &mut feed, &mut cx) {}
+            while ru.run_task(&mut Pair(&mut out, &mut feed), &mut cx) {}
         }
         // The burst of 2, then one packet about every 10 ms (the first after 11).
         assert_eq!(out.count(0), 21);
@@ -292,14 +292,14 @@ mod tests {
         let mut cx = Context::new(at_ms(0), pool, &mut log);
         let mut ru: RatedUnqueue = configure("RATE 5, BURST_SIZE 3", ONE).unwrap();
         let mut out = Collect::new();
-        assert!(!ru.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(!ru.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
         assert_eq!(ru.next_timer(), None);
         ru.write_handler("active", "false", &hcx()).unwrap();
         let mut feed = Feed::new();
         feed.add(0, pool.packet(b"p").unwrap().into());
-        assert!(!ru.run_task(&mut out, &mut feed, &mut cx));
+        assert!(!ru.run_task(&mut Pair(&mut out, &mut feed), &mut cx));
         ru.write_handler("active", "true", &hcx()).unwrap();
-        assert!(ru.run_task(&mut out, &mut feed, &mut cx));
+        assert!(ru.run_task(&mut Pair(&mut out, &mut feed), &mut cx));
         assert_eq!(
             ru.read_handler("calls", &hcx()).unwrap(),
             "3 calls to run_task()\n1 empty runs\n1 pushes\n1 failed pulls"

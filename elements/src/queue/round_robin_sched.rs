@@ -36,8 +36,11 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// a :: Queue -> rr :: RoundRobinSched -> Unqueue -> Discard;
-/// b :: Queue -> [1] rr;
+/// InfiniteSource(LIMIT 5, BURST 5) -> a :: Queue -> ca :: Counter -> rr :: RoundRobinSched;
+/// InfiniteSource(LIMIT 5, BURST 5) -> b :: Queue -> cb :: Counter -> [1]rr;
+/// rr -> Unqueue(LIMIT 6) -> Discard;
+/// DriverManager(wait 10ms, stop);
+/// // Unqueue takes packets from a and b in turn: ca.count and cb.count are 3
 /// ```
 ///
 /// # Handlers

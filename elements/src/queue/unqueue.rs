@@ -110,10 +110,9 @@ impl Element for Unqueue {
         Ok(())
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        out: &mut O,
-        input: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         if !self.active {
@@ -128,10 +127,10 @@ impl Element for Unqueue {
         }
         let mut worked = 0;
         while worked < n {
-            let Some(p) = input.pull(0, cx) else { break };
+            let Some(p) = ports.pull(0, cx) else { break };
             worked += 1;
             self.count = self.count.wrapping_add(1);
-            out.push(0, p, cx);
+            ports.push(0, p, cx);
         }
         worked > 0
     }
@@ -197,6 +196,7 @@ impl Handlers for Unqueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed, KeepLog};
     use crate::element::Ports;
     use crate::packet::{Pool, PoolConfig, Timestamp};
@@ -231,11 +231,11 @@ mod tests {
         u.initialize(&mut cx).unwrap();
         let mut input = feed(&pool, 5);
         let mut out = Collect::new();
-        assert!(u.run_task(&mut out, &mut input, &mut cx));
+        assert!(u.run_task(&mut Pair(&mut out, &mut input), &mut cx));
         assert_eq!(out.count(0), 3);
-        assert!(u.run_task(&mut out, &mut input, &mut cx));
+        assert!(u.run_task(&mut Pair(&mut out, &mut input), &mut cx));
         assert_eq!(out.count(0), 5);
-        assert!(!u.run_task(&mut out, &mut input, &mut cx));
+        assert!(!u.run_task(&mut Pair(&mut out, &mut input), &mut cx));
         let order: alloc::vec::Vec<u8> = out.port(0).iter().map(|p| p.data()[0]).collect();
         assert_eq!(order, [0, 1, 2, 3, 4]);
         assert_eq!(out.port(0)[4].data(), &[4, 0xAA]);
@@ -253,14 +253,14 @@ mod tests {
         assert_eq!(u.read_handler("burst", &hcx()).unwrap(), "2147483647");
         let mut input = feed(&pool, 6);
         let mut out = Collect::new();
-        assert!(!u.run_task(&mut out, &mut input, &mut cx));
+        assert!(!u.run_task(&mut Pair(&mut out, &mut input), &mut cx));
         assert_eq!(out.count(0), 0);
         u.write_handler("active", "true", &hcx()).unwrap();
-        assert!(u.run_task(&mut out, &mut input, &mut cx));
+        assert!(u.run_task(&mut Pair(&mut out, &mut input), &mut cx));
         assert_eq!(out.count(0), 4);
-        assert!(!u.run_task(&mut out, &mut input, &mut cx));
+        assert!(!u.run_task(&mut Pair(&mut out, &mut input), &mut cx));
         u.write_handler("reset", "", &hcx()).unwrap();
-        assert!(u.run_task(&mut out, &mut input, &mut cx));
+        assert!(u.run_task(&mut Pair(&mut out, &mut input), &mut cx));
         assert_eq!(out.count(0), 6);
         assert_eq!(u.read_handler("limit", &hcx()).unwrap(), "4");
         assert!(u.write_handler("limit", "many", &hcx()).is_err());
@@ -288,7 +288,7 @@ mod tests {
         u.initialize(&mut cx).unwrap();
         let mut input = feed(&pool, 1);
         let mut out = Collect::new();
-        assert!(!u.run_task(&mut out, &mut input, &mut cx));
+        assert!(!u.run_task(&mut Pair(&mut out, &mut input), &mut cx));
         drop((cx, input));
         assert_eq!(log.messages.len(), 1);
         assert!(log.messages[0].1.contains("BURST size 0"));

@@ -106,10 +106,9 @@ impl Element for Discard {
         batch.clear();
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
+    fn run_task<P: Output + Input + ?Sized>(
         &mut self,
-        _: &mut O,
-        input: &mut I,
+        ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
         if !self.pulls || !self.active {
@@ -117,7 +116,7 @@ impl Element for Discard {
         }
         let mut worked = false;
         for _ in 0..self.burst {
-            match input.pull(0, cx) {
+            match ports.pull(0, cx) {
                 Some(p) => {
                     self.count += 1;
                     drop(p);
@@ -179,6 +178,7 @@ impl Handlers for Discard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed};
     use crate::element::{NoLog, Ports};
     use crate::packet::{Pool, PoolConfig, Timestamp};
@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(out.total(), 0);
         assert_eq!(pool.in_flight(), 0);
         // A push Discard's task does nothing.
-        assert!(!d.run_task(&mut out, &mut Feed::new(), &mut cx));
+        assert!(!d.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx));
     }
 
     #[test]
@@ -226,10 +226,10 @@ mod tests {
             feed.add(0, pool.packet(&[0; 10]).unwrap().into());
         }
         let mut out = Collect::new();
-        assert!(d.run_task(&mut out, &mut feed, &mut cx));
+        assert!(d.run_task(&mut Pair(&mut out, &mut feed), &mut cx));
         assert_eq!(d.count(), 2);
-        assert!(d.run_task(&mut out, &mut feed, &mut cx));
-        assert!(!d.run_task(&mut out, &mut feed, &mut cx));
+        assert!(d.run_task(&mut Pair(&mut out, &mut feed), &mut cx));
+        assert!(!d.run_task(&mut Pair(&mut out, &mut feed), &mut cx));
         assert_eq!(d.count(), 3);
         assert_eq!(pool.in_flight(), 0);
         let now = HandlerContext {

@@ -151,12 +151,7 @@ impl Element for DriverManager {
         self.step(cx);
     }
 
-    fn run_task<O: Output + ?Sized, I: Input + ?Sized>(
-        &mut self,
-        _: &mut O,
-        _: &mut I,
-        cx: &mut Context<'_>,
-    ) -> bool {
+    fn run_task<P: Output + Input + ?Sized>(&mut self, _: &mut P, cx: &mut Context<'_>) -> bool {
         let before = self.next;
         self.step(cx);
         self.next != before
@@ -209,6 +204,7 @@ impl Handlers for DriverManager {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::element::testing::Pair;
     use crate::element::testing::{configure, Collect, Feed};
     use crate::element::{NoLog, Ports};
     use crate::packet::{Pool, PoolConfig};
@@ -228,16 +224,16 @@ mod tests {
         .unwrap();
         dm.initialize(&mut cx).unwrap();
         let (mut o, mut i) = (Collect::new(), Feed::new());
-        assert!(!dm.run_task(&mut o, &mut i, &mut cx));
+        assert!(!dm.run_task(&mut Pair(&mut o, &mut i), &mut cx));
         cx.request_stop();
         assert!(
             !cx.should_end(),
             "a managed stop request does not end the run"
         );
-        dm.run_task(&mut o, &mut i, &mut cx);
+        dm.run_task(&mut Pair(&mut o, &mut i), &mut cx);
         assert!(!cx.should_end());
         cx.request_stop();
-        dm.run_task(&mut o, &mut i, &mut cx);
+        dm.run_task(&mut Pair(&mut o, &mut i), &mut cx);
         assert!(cx.should_end());
         assert_eq!(
             cx.take_requests(),
@@ -259,7 +255,7 @@ mod tests {
         let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
         let mut dm: DriverManager = configure("wait 200ms", Ports::default()).unwrap();
         let (mut o, mut i) = (Collect::new(), Feed::new());
-        dm.run_task(&mut o, &mut i, &mut cx);
+        dm.run_task(&mut Pair(&mut o, &mut i), &mut cx);
         let due = dm.next_timer().unwrap();
         assert_eq!(due.nanos_since(cx.now()), 200_000_000);
         assert!(!cx.should_end());

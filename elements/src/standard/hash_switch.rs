@@ -32,9 +32,12 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// ... -> Strip(14) -> h :: HashSwitch(12, 8);  // by IP source and destination
-/// h[0] -> ToDump(a.pcap);
-/// h[1] -> ToDump(b.pcap);
+/// // IPv4/UDP packets from 192.0.2.10 to 198.51.100.20
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 8e 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 5, STOP true)
+///     -> h :: HashSwitch(12, 8);  // by IP source and destination
+/// h[0] -> a :: Counter -> Discard;
+/// h[1] -> b :: Counter -> Discard;  // one address pair: all 5 packets take the same output
 /// ```
 ///
 /// # Handlers

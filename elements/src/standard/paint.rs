@@ -89,8 +89,10 @@ pub(crate) fn parse_color(value: &str) -> Result<u8, HandlerError> {
 /// # Example
 ///
 /// ```text
-/// FromDump(in.pcap, STOP true) -> Paint(2) -> ps :: PaintSwitch;
-/// ps[2] -> ToDump(painted.pcap);  // every packet leaves on output 2
+/// InfiniteSource(LIMIT 5, STOP true) -> Paint(2) -> ps :: PaintSwitch;
+/// ps[0] -> Discard;
+/// ps[1] -> Discard;
+/// ps[2] -> c :: Counter -> Discard;  // every packet leaves on output 2: c.count is 5
 /// ```
 ///
 /// # Handlers

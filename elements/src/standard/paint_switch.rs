@@ -32,9 +32,11 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// ... -> ps :: PaintSwitch;
-/// ps[0] -> Discard;
-/// ps[1] -> ToDump(paint1.pcap);
+/// InfiniteSource(LIMIT 4, STOP true) -> rr :: RoundRobinSwitch;
+/// rr[0] -> Paint(0) -> ps :: PaintSwitch;
+/// rr[1] -> Paint(1) -> ps;
+/// ps[0] -> c0 :: Counter -> Discard;
+/// ps[1] -> c1 :: Counter -> Discard;  // by color: c0.count and c1.count are 2
 /// ```
 ///
 /// # Handlers

@@ -37,8 +37,11 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// ... -> pt :: PaintTee(2) -> ToDump(all.pcap);
-/// pt[1] -> ToDump(color2.pcap);   // copies of the packets painted 2
+/// InfiniteSource(LIMIT 4, STOP true) -> rr :: RoundRobinSwitch;
+/// rr[0] -> Paint(1) -> pt :: PaintTee(2) -> all :: Counter -> Discard;
+/// rr[1] -> Paint(2) -> pt;
+/// pt[1] -> copies :: Counter -> Discard;  // copies of the packets painted 2
+/// // all.count is 4, copies.count is 2
 /// ```
 ///
 /// # Handlers

@@ -30,9 +30,9 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// ... -> rr :: RoundRobinSwitch;
-/// rr[0] -> ToDump(even.pcap);
-/// rr[1] -> ToDump(odd.pcap);
+/// InfiniteSource(LIMIT 6, STOP true) -> rr :: RoundRobinSwitch;
+/// rr[0] -> even :: Counter -> Discard;
+/// rr[1] -> odd :: Counter -> Discard;   // packets alternate: even.count and odd.count are 3
 /// ```
 ///
 /// # Handlers

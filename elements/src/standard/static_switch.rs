@@ -30,9 +30,9 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// ... -> s :: StaticSwitch(1);
+/// InfiniteSource(LIMIT 5, STOP true) -> s :: StaticSwitch(1);
 /// s[0] -> Discard;
-/// s[1] -> ToDump(out.pcap);   // gets every packet
+/// s[1] -> c :: Counter -> Discard;   // gets every packet: c.count is 5
 /// ```
 ///
 /// # Handlers

@@ -34,10 +34,10 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// ... -> s :: Switch(0);
-/// s[0] -> ToDump(a.pcap);
-/// s[1] -> ToDump(b.pcap);
-/// // writing 1 to s.switch sends later packets to b.pcap
+/// InfiniteSource(LIMIT 5, STOP true) -> s :: Switch(0);
+/// s[0] -> a :: Counter -> Discard;
+/// s[1] -> b :: Counter -> Discard;
+/// // a.count is 5; writing 1 to s.switch sends later packets to b, -1 drops them
 /// ```
 ///
 /// # Handlers

@@ -55,9 +55,14 @@ const REASON_TEXTS: [&str; 3] = ["not TCP", "bad packet length", "bad TCP checks
 /// # Example
 ///
 /// ```text
-/// ipc :: IPClassifier(tcp, -);
-/// ipc[0] -> c :: CheckTCPHeader -> Discard;
-/// c[1] -> ToDump(bad-tcp.pcap);
+/// // TCP SYNs from 192.0.2.10 to 198.51.100.20 port 80
+/// InfiniteSource(DATA \<45 00 00 28 00 01 00 00 40 06 8e 7d c0 00 02 0a c6 33 64 14
+///                       04 d2 00 50 00 00 00 01 00 00 00 00 50 02 20 00 9e 6d 00 00>,
+///                LIMIT 3, STOP true)
+///     -> CheckIPHeader -> ipc :: IPClassifier(tcp, -);
+/// ipc[0] -> c :: CheckTCPHeader -> ok :: Counter -> Discard;   // ok.count is 3
+/// c[1] -> bad :: Counter -> Discard;   // truncated or bad checksum
+/// ipc[1] -> Discard;
 /// ```
 ///
 /// # Handlers

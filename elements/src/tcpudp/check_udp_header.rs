@@ -55,9 +55,13 @@ const REASON_TEXTS: [&str; 3] = ["not UDP", "bad packet length", "bad UDP checks
 /// # Example
 ///
 /// ```text
-/// ipc :: IPClassifier(udp, -);
-/// ipc[0] -> c :: CheckUDPHeader -> Discard;
-/// c[1] -> ToDump(bad-udp.pcap);
+/// // IPv4/UDP packets from 192.0.2.10 to 198.51.100.20
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 8e 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 2f d8 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> ipc :: IPClassifier(udp, -);
+/// ipc[0] -> c :: CheckUDPHeader -> ok :: Counter -> Discard;   // ok.count is 3
+/// c[1] -> bad :: Counter -> Discard;   // truncated or bad checksum
+/// ipc[1] -> Discard;
 /// ```
 ///
 /// # Handlers

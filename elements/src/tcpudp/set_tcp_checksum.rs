@@ -48,7 +48,12 @@ const TCP_DATA_OFFSET_BYTE: usize = 12;
 /// # Example
 ///
 /// ```text
-/// MarkIPHeader -> SetIPChecksum -> SetTCPChecksum -> ToDump(fixed.pcap);
+/// // a TCP SYN whose IP and TCP checksums are zero
+/// InfiniteSource(DATA \<45 00 00 28 00 01 00 00 40 06 00 00 c0 00 02 0a c6 33 64 14
+///                       04 d2 00 50 00 00 00 01 00 00 00 00 50 02 20 00 00 00 00 00>,
+///                LIMIT 3, STOP true)
+///     -> MarkIPHeader -> SetIPChecksum -> SetTCPChecksum
+///     -> CheckTCPHeader -> c :: Counter -> Discard;   // the checksums are now right: c.count is 3
 /// ```
 ///
 /// # Handlers

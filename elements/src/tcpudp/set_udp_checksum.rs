@@ -41,8 +41,11 @@ use crate::wire::udp::{self, UdpPacket};
 ///
 /// ```text
 /// su :: SetUDPChecksum;
-/// MarkIPHeader -> su -> ToDump(fixed.pcap);
-/// su[1] -> ToDump(unfixable.pcap);
+/// // IPv4/UDP packets with a wrong UDP checksum (12 34)
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 8e 7a c0 00 02 0a
+///                       c6 33 64 14 04 d2 00 09 00 0c 12 34 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> MarkIPHeader -> su -> CheckUDPHeader -> c :: Counter -> Discard;   // c.count is 3
+/// su[1] -> unfixable :: Counter -> Discard;   // not UDP, fragments, truncated
 /// ```
 ///
 /// # Handlers

@@ -276,15 +276,8 @@ impl Router {
         for &t in &self.tasks {
             let mark = self.pending.borrow().len();
             if let Ok(mut e) = self.elements[t].try_borrow_mut() {
-                let mut out = Wires {
-                    router: self,
-                    from: t,
-                };
-                let mut input = Wires {
-                    router: self,
-                    from: t,
-                };
-                worked |= e.run_task(&mut out, &mut input, cx);
+                let mut ports = Wires { router: self, from: t };
+                worked |= e.run_task(&mut ports, cx);
             }
             self.forward_from(mark, cx);
         }

@@ -120,8 +120,13 @@ impl Lpm for DirTables {
 /// # Example
 ///
 /// ```text
-/// rt :: DirectIPLookup(10.0.0.0/8 0, 10.1.2.0/24 1, 0.0.0.0/0 10.0.0.1 1);
-/// GetIPAddress(16) -> rt; rt[0] -> Discard; rt[1] -> Discard;
+/// // IPv4/UDP packets to 10.1.2.3
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 ac be c0 00 02 0a
+///                       0a 01 02 03 04 d2 00 09 00 0c 4e 1c 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> GetIPAddress(16)
+///     -> rt :: DirectIPLookup(10.0.0.0/8 0, 10.1.2.0/24 1, 0.0.0.0/0 10.0.0.1 1);
+/// rt[0] -> a :: Counter -> Discard;
+/// rt[1] -> b :: Counter -> Discard;   // 10.1.2.0/24 is the longest match: b.count is 3
 /// ```
 ///
 /// # Handlers

@@ -51,11 +51,16 @@ use crate::packet::Packet;
 /// # Example
 ///
 /// ```text
-/// FromDump(in.pcap, STOP true) -> Strip(14) -> CheckIPHeader
-///     -> IPFilter(allow src net 10.0.0.0/8 && tcp dst port www,
-///                 1 icmp type echo,
-///                 deny all)
-///     -> Discard;
+/// // TCP SYNs from 10.0.0.2 to 198.51.100.20 port 80
+/// InfiniteSource(DATA \<45 00 00 28 00 01 00 00 40 06 46 86 0a 00 00 02 c6 33 64 14
+///                       04 d2 00 50 00 00 00 01 00 00 00 00 50 02 20 00 56 76 00 00>,
+///                LIMIT 3, STOP true)
+///     -> CheckIPHeader
+///     -> f :: IPFilter(allow src net 10.0.0.0/8 && tcp dst port www,
+///                      1 icmp type echo,
+///                      deny all);
+/// f[0] -> web :: Counter -> Discard;     // web.count is 3
+/// f[1] -> pings :: Counter -> Discard;
 /// ```
 ///
 /// # Handlers

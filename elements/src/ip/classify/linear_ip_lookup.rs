@@ -29,8 +29,13 @@ use super::route_table::{route_element, Linear, RouteTable};
 /// # Example
 ///
 /// ```text
-/// rt :: LinearIPLookup(18.26.4.24/32 0, 18.26.4.0/24 1, 0.0.0.0/0 18.26.4.1 1);
-/// GetIPAddress(16) -> rt; rt[0] -> Discard; rt[1] -> Discard;
+/// // IPv4/UDP packets to 18.26.4.24
+/// InfiniteSource(DATA \<45 00 00 20 00 01 00 00 40 11 a2 90 c0 00 02 0a
+///                       12 1a 04 18 04 d2 00 09 00 0c 43 ee 70 69 6e 67>, LIMIT 3, STOP true)
+///     -> CheckIPHeader -> GetIPAddress(16)
+///     -> rt :: LinearIPLookup(18.26.4.24/32 0, 18.26.4.0/24 1, 0.0.0.0/0 18.26.4.1 1);
+/// rt[0] -> local :: Counter -> Discard;   // 18.26.4.24/32 is the longest match: local.count is 3
+/// rt[1] -> fwd :: Counter -> Discard;
 /// ```
 ///
 /// # Handlers
