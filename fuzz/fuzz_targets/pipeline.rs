@@ -14,8 +14,9 @@
 //! Afterwards the router runs until nothing is left to do within a simulated second
 //! (at most 256 rounds), every read handler
 //! of every element is read, and the pool is checked: while the router lives, the slots in
-//! flight are at most the packets that queues and ARPQueriers hold plus one template per
-//! source; once it is dropped, none.
+//! flight are at most the packets that queues and ARPQueriers hold, the datagrams that
+//! IPReassemblers are putting together and one template per source; once it is dropped,
+//! none.
 
 #![no_main]
 
@@ -49,6 +50,8 @@ const HOLDERS: &[(&str, &str)] = &[
     ("FrontDropQueue", "length"),
     ("ARPQuerier", "length"),
 ];
+/// IPReassembler holds one slot per datagram in progress: its `dump` lists them, one
+/// ` (SRC, DST) ID ...` line each.
 /// Sources keep one template buffer each for the router's lifetime.
 const SOURCES: &[&str] = &["InfiniteSource", "RatedSource", "TimedSource"];
 
@@ -160,6 +163,12 @@ fuzz_target!(|data: &[u8]| {
         if let Some((_, h)) = HOLDERS.iter().find(|(c, _)| *c == e.class) {
             held += handler_value(&router, &format!("{}.{h}", e.name));
         }
+        if e.class == "IPReassembler" {
+            let dump = router
+                .read_handler(&format!("{}.dump", e.name))
+                .unwrap_or_else(|err| panic!("{}.dump: {err}", e.name));
+            held += dump.lines().filter(|l| l.starts_with(" (")).count();
+        }
         if SOURCES.contains(&e.class.as_str()) {
             held += 1;
         }
@@ -167,7 +176,7 @@ fuzz_target!(|data: &[u8]| {
     let in_flight = pool.in_flight();
     assert!(
         in_flight <= held,
-        "{in_flight} slots in flight, but queues, ARPQueriers and sources hold only {held}"
+        "{in_flight} slots in flight, but queues, ARPQueriers, IPReassemblers and sources hold only {held}"
     );
 
     router.cleanup(&mut cx);

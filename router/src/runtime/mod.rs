@@ -1,14 +1,19 @@
-//! The interpreter: runs an [`Instance`](crate::instantiate::Instance) on the host.
+//! Running a router: the scheduler loop, handler access, and two ways to hold the elements.
 //!
-//! Elements sit in `RefCell`s and are reached through [`Wires`], which implements both
-//! [`Output`] and [`Input`] for one element: a push looks up the downstream element and
-//! calls it directly (dynamic dispatch), a pull does the same upstream. A push that arrives
-//! at an element already busy higher up the call stack (a push cycle) is queued and
-//! delivered when the stack unwinds, so cycles never recurse or panic.
-//!
-//! The scheduler is Click's userlevel driver loop: run every task, fire due timers, carry
-//! out handler requests, and stop on `STOP` or when DriverManager says so.
+//! A [`Graph`] holds the configured elements and moves packets between them. The
+//! interpreter's graph ([`Interpreted`]) keeps them behind dynamic dispatch; a compiled
+//! program (`sluice build --host`) generates a graph in which every element is a concrete
+//! type and every connection a direct call. The [`Driver`] runs either: Click's userlevel
+//! driver loop (every task, then due timers, then handler requests), the simulated clock,
+//! stop requests, and handlers (the element's own and Click's standard and global ones).
 
-mod router;
+mod driver;
+mod handlers;
+mod interpreted;
 
-pub use router::{Clock, Router, RunError};
+pub use driver::{Clock, Driver, Graph, RunError};
+pub use handlers::RouterInfo;
+pub use interpreted::{Interpreted, Wires};
+
+/// The interpreted router: a [`Driver`] over an [`Interpreted`] graph.
+pub type Router = Driver<Interpreted>;
