@@ -104,7 +104,9 @@ fn element_impl(line: &str, below: &[&str]) -> Option<(String, String)> {
     }
     // A macro call may spread its arguments over the next lines.
     let joined: String = if trimmed.ends_with("!(") {
-        core::iter::once(trimmed).chain(below.iter().skip(1).take(3).map(|l| l.trim())).collect()
+        core::iter::once(trimmed)
+            .chain(below.iter().skip(1).take(3).map(|l| l.trim()))
+            .collect()
     } else {
         trimmed.to_string()
     };

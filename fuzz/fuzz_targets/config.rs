@@ -19,5 +19,9 @@ fuzz_target!(|data: &[u8]| {
     let (_sources, flat, errors) = flatten_str("fuzz.click", &text, &options);
     let checked = instantiate(flat);
     // Language errors come first; the checker must still not panic on what flattened.
-    let _ = (errors.len(), checked.errors.len(), checked.instance.is_some());
+    let _ = (
+        errors.len(),
+        checked.errors.len(),
+        checked.instance.is_some(),
+    );
 });

@@ -64,9 +64,12 @@ struct Setup {
 fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
-        let loaded = load(&Source::Expr(CONFIG.to_string()), &[], true)
-            .expect("an expression always loads");
-        assert!(loaded.errors.is_empty(), "every-element.click does not parse");
+        let loaded =
+            load(&Source::Expr(CONFIG.to_string()), &[], true).expect("an expression always loads");
+        assert!(
+            loaded.errors.is_empty(),
+            "every-element.click does not parse"
+        );
         let flat = loaded.flat;
         assert!(
             instantiate(flat.clone()).instance.is_some(),
@@ -122,7 +125,9 @@ fuzz_target!(|data: &[u8]| {
     let mut router = Router::new(instance, Clock::Simulated);
     let mut log = NoLog;
     let mut cx = Context::new(router.now(), pool, &mut log);
-    router.initialize(&mut cx).expect("every element initializes");
+    router
+        .initialize(&mut cx)
+        .expect("every element initializes");
 
     let max_body = pool.slot_size() - pool.headroom();
     let mut rest = data;

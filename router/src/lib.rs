@@ -7,6 +7,9 @@ extern crate alloc;
 
 #[cfg(feature = "std")]
 pub mod cli;
+pub mod codegen;
+#[cfg(feature = "std")]
+pub mod compiled;
 #[cfg(feature = "std")]
 pub mod demo;
 #[cfg(feature = "std")]

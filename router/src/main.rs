@@ -100,6 +100,20 @@ enum Command {
         #[arg(long, default_value_t = 4096)]
         buffers: usize,
     },
+    /// Compile a configuration into a standalone program.
+    Build {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Build a Linux program (host mode). Guest images come with the unikernel.
+        #[arg(long)]
+        host: bool,
+        /// Where to write the program.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Print the generated Rust source instead of compiling it.
+        #[arg(long)]
+        emit_source: bool,
+    },
     /// Push real traffic through a host-mode datapath and report what happened.
     Demo {
         /// Read this pcap instead of synthesising traffic.
@@ -231,6 +245,31 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             };
             let report = cli::run::run(&config.source(), &options)?;
             print!("{}", report.handlers);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build {
+            config,
+            host,
+            output,
+            emit_source,
+        } => {
+            if !host {
+                return Err("sluice build: only --host programs can be built so far (guest images come with the unikernel)".into());
+            }
+            let source = config.source();
+            let main_rs = cli::build::generate(&source, &config.defines)?;
+            if emit_source {
+                print!("{main_rs}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let package = cli::build::package_name(&source);
+            let secs = cli::build::compile(&main_rs, &package, &output)?;
+            let size = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "built {} ({} KiB) in {secs:.1} s",
+                output.display(),
+                size / 1024
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { pcap, frames, out } => {

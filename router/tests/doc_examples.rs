@@ -25,7 +25,10 @@ fn every_documentation_example_checks_cleanly() {
             continue;
         };
         let Some(text) = example(doc) else {
-            failures.push(format!("{}: no ```text example under # Example", class.name));
+            failures.push(format!(
+                "{}: no ```text example under # Example",
+                class.name
+            ));
             continue;
         };
         if !text.contains(class.name) {
@@ -40,13 +43,22 @@ fn every_documentation_example_checks_cleanly() {
         };
         let (sources, result) = loaded.instantiate();
         if !result.errors.is_empty() {
-            let rendered = sluice_router::diagnostics::render(&sources, &result.errors, sluice_router::diagnostics::Style::Short);
+            let rendered = sluice_router::diagnostics::render(
+                &sources,
+                &result.errors,
+                sluice_router::diagnostics::Style::Short,
+            );
             failures.push(format!("{}: example\n{text}\n{rendered}", class.name));
             continue;
         }
         checked += 1;
     }
-    assert!(failures.is_empty(), "{} of the examples fail:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of the examples fail:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     assert!(checked > 50, "only {checked} examples checked");
 }
 
@@ -55,18 +67,33 @@ fn self_contained_examples_run() {
     // Examples whose sources stop by themselves and touch no files or devices.
     let mut ran = 0;
     for class in registry::classes() {
-        let Some(text) = registry::doc(class.name).and_then(example) else { continue };
-        let needs_outside = ["FromDump", "ToDump", "FromDevice", "ToDevice", "ControlSocket"]
-            .iter()
-            .any(|c| text.contains(c));
+        let Some(text) = registry::doc(class.name).and_then(example) else {
+            continue;
+        };
+        let needs_outside = [
+            "FromDump",
+            "ToDump",
+            "FromDevice",
+            "ToDevice",
+            "ControlSocket",
+        ]
+        .iter()
+        .any(|c| text.contains(c));
         let stops = text.contains("STOP true") || text.contains("DriverManager");
         if needs_outside || !stops {
             continue;
         }
-        let options = RunOptions { simtime: true, ..RunOptions::default() };
+        let options = RunOptions {
+            simtime: true,
+            ..RunOptions::default()
+        };
         let report = run(&Source::Expr(text.clone()), &options)
             .unwrap_or_else(|e| panic!("{}: example\n{text}\nfailed: {e}", class.name));
-        assert_eq!(report.leaked, 0, "{}: example leaked packet buffers", class.name);
+        assert_eq!(
+            report.leaked, 0,
+            "{}: example leaked packet buffers",
+            class.name
+        );
         ran += 1;
     }
     assert!(ran >= 3, "only {ran} examples ran");

@@ -33,7 +33,11 @@ fn shared_benchmark_configurations_count_what_click_counts() {
     let work = std::env::temp_dir().join(format!("sluice-bench-configs-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("temp dir");
 
-    for p in ["p0-null.click", "p1-classify.click", "p2-iprouter-path.click"] {
+    for p in [
+        "p0-null.click",
+        "p1-classify.click",
+        "p2-iprouter-path.click",
+    ] {
         assert_eq!(run_config(p, &work, &["c.count"]), "10000000\n", "{p}");
     }
 
@@ -44,17 +48,32 @@ fn shared_benchmark_configurations_count_what_click_counts() {
         .expect("python3 runs gen-big.py");
     assert!(status.success(), "gen-big.py failed");
 
-    assert_eq!(run_config("p4-fromdump-null.click", &work, &["c.count"]), "1000000\n");
-    let p5 = run_config("p5-fromdump-classify.click", &work, &["c0.count", "c1.count", "c2.count", "c3.count", "c4.count"]);
+    assert_eq!(
+        run_config("p4-fromdump-null.click", &work, &["c.count"]),
+        "1000000\n"
+    );
+    let p5 = run_config(
+        "p5-fromdump-classify.click",
+        &work,
+        &["c0.count", "c1.count", "c2.count", "c3.count", "c4.count"],
+    );
     assert_eq!(
         p5,
         "c0.count:\n150000\n\nc1.count:\n14286\n\nc2.count:\n150000\n\nc3.count:\n635714\n\nc4.count:\n50000\n\n"
     );
     // P6 forwards every IPv4 frame whose route leads out of eth1 (all of big.pcap's
     // destinations are off-link there) and that survives the checks.
-    let p6 = run_config("p6-fromdump-iprouter-path.click", &work, &["c.count", "src.count"]);
+    let p6 = run_config(
+        "p6-fromdump-iprouter-path.click",
+        &work,
+        &["c.count", "src.count"],
+    );
     assert!(p6.starts_with("c.count:\n"), "{p6}");
-    let forwarded: u64 = p6.lines().nth(1).and_then(|l| l.parse().ok()).expect("count");
+    let forwarded: u64 = p6
+        .lines()
+        .nth(1)
+        .and_then(|l| l.parse().ok())
+        .expect("count");
     assert!(forwarded > 0 && forwarded <= 1_000_000, "{p6}");
 
     let _ = std::fs::remove_dir_all(&work);

@@ -24,7 +24,12 @@ fn every_element_config_checks_and_covers_every_class() {
         "{}",
         loaded.render_errors(Style::Short)
     );
-    let used: BTreeSet<String> = loaded.flat.elements.iter().map(|e| e.class.clone()).collect();
+    let used: BTreeSet<String> = loaded
+        .flat
+        .elements
+        .iter()
+        .map(|e| e.class.clone())
+        .collect();
     let (sources, checked) = loaded.instantiate();
     assert!(
         checked.instance.is_some(),

@@ -137,6 +137,12 @@ impl<'a> Context<'a> {
         self.requests.push(request);
     }
 
+    /// True if handler calls are waiting.
+    #[inline]
+    pub fn has_requests(&self) -> bool {
+        !self.requests.is_empty()
+    }
+
     /// Takes the handler calls asked for so far (the runtime's business).
     pub fn take_requests(&mut self) -> Vec<ControlRequest> {
         core::mem::take(&mut self.requests)

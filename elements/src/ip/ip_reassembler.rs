@@ -238,7 +238,9 @@ impl IPReassembler {
             return Verdict::Held;
         };
         let nh = p.network_header().unwrap_or(&[]);
-        if nh.len() < IP_LEN || nh_off < 0 || th_off < nh_off {
+        // A header shorter than 20 bytes (an IHL under 5, which MarkIPHeader trusts) is
+        // bad: trimming to the IP length could leave less than the fixed header to copy.
+        if nh.len() < IP_LEN || nh_off < 0 || th_off - nh_off < IP_LEN as isize {
             self.bad += 1;
             return Verdict::Held;
         }
@@ -825,6 +827,30 @@ mod tests {
         assert_eq!(p.anno().timestamp, Timestamp::from_secs(1));
         drop((p, e, feed));
         assert_eq!(pool.in_flight(), 0);
+    }
+
+    /// Fuzz finding: a fragment claiming IHL 2 and IP length 16 was trimmed to 16 bytes
+    /// from its network header, and the copy of its 20-byte header panicked.
+    #[test]
+    fn ihl_below_five_is_a_bad_fragment() {
+        let whole = datagram(92);
+        let mut f = fragment(&whole, 40, 80, true);
+        f[14] = 0x42;
+        f[16..18].copy_from_slice(&16u16.to_be_bytes());
+        let mut b = Bench::new("", PoolConfig::with_slots(16));
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::from_secs(1), b.pool, &mut log);
+        let mut p: Packet = b.pool.packet(&f).unwrap().into();
+        p.set_network_header(14, 8).unwrap();
+        b.e.push(0, p, &mut b.out, &mut cx);
+        drop(cx);
+        assert_eq!(b.out.total(), 0);
+        assert!(b
+            .e
+            .read_handler("dump", &HC)
+            .unwrap()
+            .contains("bad fragments seen:  1\n"));
+        b.finish();
     }
 
     proptest! {

@@ -249,6 +249,9 @@ impl<B: Storage> Packet<B> {
 }
 
 impl Packet<Buffer> {
+    /// Tailroom bytes `make_unique` copies along with the data.
+    const TAIL_COPY: usize = 64;
+
     /// True if the bytes are shared with another packet.
     #[inline]
     pub fn is_shared(&self) -> bool {
@@ -341,10 +344,13 @@ impl Packet<Buffer> {
                 if fresh.len() < src.len() {
                     return Err(self);
                 }
-                // Copy the whole buffer, headroom and tailroom included, as Click's
-                // uniqueify does: a stripped header must come back with Unstrip, and the
-                // header marks keep their offsets.
-                fresh.bytes_mut()[..src.len()].copy_from_slice(src);
+                // Copy the headroom and the data, as Click's uniqueify copies its buffer: a
+                // stripped header must come back with Unstrip, and the header marks keep
+                // their offsets. Of the tailroom, only the first bytes are copied (elements
+                // that read a little past a truncated packet's end see the same bytes); the
+                // rest of a 2 KiB slot is not worth a copy per packet.
+                let end = (usize::from(self.tail) + Self::TAIL_COPY).min(src.len());
+                fresh.bytes_mut()[..end].copy_from_slice(&src[..end]);
                 Ok(self.with_buf(fresh))
             }
         }

@@ -190,6 +190,7 @@ impl Handlers for Counter {
 /// count, kept in fixed point with 10 fractional bits.
 #[derive(Debug, Default, Clone, Copy)]
 struct RateEwma {
+    last_now: Timestamp,
     epoch: u64,
     current: u64,
     average: u64,
@@ -202,6 +203,12 @@ impl RateEwma {
 
     #[inline]
     fn add(&mut self, now: Timestamp, n: u64) {
+        // Within a scheduling round the time does not change: skip the division.
+        if now == self.last_now {
+            self.current += n;
+            return;
+        }
+        self.last_now = now;
         let epoch = now.as_nanos() / Self::EPOCH_NANOS;
         if epoch != self.epoch {
             self.average = self.average_at(epoch);

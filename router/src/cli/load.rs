@@ -15,6 +15,8 @@ pub enum Source {
     File(PathBuf),
     /// An expression given on the command line (`-e`).
     Expr(String),
+    /// Text with a name for messages (a compiled program's embedded configuration).
+    Named(String, String),
 }
 
 /// A loaded configuration: its sources (for error locations), the flat graph and the
@@ -94,6 +96,7 @@ pub fn load(source: &Source, defines: &[(String, String)], expand: bool) -> Resu
             (path.display().to_string(), text)
         }
         Source::Expr(text) => ("<expr>".to_string(), text.clone()),
+        Source::Named(name, text) => (name.clone(), text.clone()),
     };
     let mut sources = SourceMap::new();
     let id = sources.add(name, text);

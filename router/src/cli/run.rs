@@ -11,7 +11,7 @@ use sluice_elements::packet::{Pool, PoolConfig, Timestamp};
 
 use super::load::{load, Source};
 use crate::diagnostics::{self, Style};
-use crate::runtime::{Clock, Router};
+use crate::runtime::{Clock, Driver, Graph, Router};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +52,8 @@ impl Log for StderrLog {
     }
 }
 
-fn wall_clock() -> Timestamp {
+/// The wall clock, as a [`Timestamp`].
+pub fn wall_clock() -> Timestamp {
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -89,37 +90,44 @@ pub fn run(source: &Source, options: &RunOptions) -> Result<RunReport, String> {
             .as_ref()
             .is_none_or(|f| !f.load(Ordering::Relaxed))
     };
-    let mut idle = |next: Option<Timestamp>| {
-        let now = wall_clock();
-        let wait = next.map_or(Duration::from_millis(10), |t| {
-            Duration::from_nanos(t.nanos_since(now))
-        });
-        std::thread::sleep(wait.min(Duration::from_millis(10)));
-    };
-    router.run(&mut cx, &mut keep_going, &mut idle);
+    router.run(&mut cx, &mut keep_going, &mut idle_wait);
     router.cleanup(&mut cx);
 
-    let mut out = String::new();
-    let single = options.handlers.len() == 1;
-    for h in &options.handlers {
-        let value = router.read_handler(h).map_err(|e| format!("{h}: {e}"))?;
-        if single {
-            out.push_str(&value);
-            if !value.ends_with('\n') {
-                out.push('\n');
-            }
-        } else {
-            let _ = write!(out, "{h}:\n{value}");
-            if !value.ends_with('\n') {
-                out.push('\n');
-            }
-            out.push('\n');
-        }
-    }
+    let out = handler_report(&router, &options.handlers)?;
     drop(router);
     let leaked = pool.in_flight();
     Ok(RunReport {
         handlers: out,
         leaked,
     })
+}
+
+/// Sleeps until the next timer is due, for at most 10 ms (a wall-clock router's idle wait).
+pub fn idle_wait(next: Option<Timestamp>) {
+    let now = wall_clock();
+    let wait = next.map_or(Duration::from_millis(10), |t| {
+        Duration::from_nanos(t.nanos_since(now))
+    });
+    std::thread::sleep(wait.min(Duration::from_millis(10)));
+}
+
+/// The `-h` output in Click's format: the bare value for one handler; `name:`, the value
+/// and a blank line for each of several.
+pub fn handler_report<G: Graph>(router: &Driver<G>, handlers: &[String]) -> Result<String, String> {
+    let mut out = String::new();
+    let single = handlers.len() == 1;
+    for h in handlers {
+        let value = router.read_handler(h).map_err(|e| format!("{h}: {e}"))?;
+        if !single {
+            let _ = writeln!(out, "{h}:");
+        }
+        out.push_str(&value);
+        if !value.ends_with('\n') {
+            out.push('\n');
+        }
+        if !single {
+            out.push('\n');
+        }
+    }
+    Ok(out)
 }

@@ -35,31 +35,38 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (File, Vec<LangError>) {
         return (File::default(), errors);
     };
     let text = scan::mask_directives(source.text(), file, &mut errors);
-    let stmts = parse_text(&text, file, &mut errors);
+    let stmts = parse_range(&text, 0, text.len(), file, &mut errors);
     (File { stmts }, errors)
 }
 
-fn parse_text(text: &str, file: FileId, errors: &mut Vec<LangError>) -> Vec<Stmt> {
+/// Parses the statements in `text[start..end]` (a whole file, or the inside of a group or
+/// compound body).
+fn parse_range(
+    text: &str,
+    start: usize,
+    end: usize,
+    file: FileId,
+    errors: &mut Vec<LangError>,
+) -> Vec<Stmt> {
     let mut stmts = Vec::new();
-    let mut pos = 0;
+    let mut pos = start;
+    let within = &text[..end];
     loop {
-        pos = scan::skip_trivia(text, pos, file, errors);
-        if pos >= text.len() {
+        pos = scan::skip_trivia(within, pos, file, errors);
+        if pos >= end {
             break;
         }
-        let end = match scan::region_end(text, pos) {
-            Ok(end) => end,
+        let region = match scan::region_end(within, pos) {
+            Ok(region) => region,
             Err(e) => {
-                // Nothing after an unclosed bracket can be told apart from its contents;
-                // parse what precedes the bad spot and stop.
-                let (err, at) = e.into_error(file);
-                errors.push(err);
-                parse_region(text, pos, at, file, errors, &mut stmts);
+                // Nothing after an unclosed bracket can be told apart from its contents, and
+                // unbalanced text is never given to the grammar: report it and stop.
+                errors.push(e.into_error(file).0);
                 break;
             }
         };
-        parse_region(text, pos, end, file, errors, &mut stmts);
-        pos = end + 1;
+        parse_region(text, pos, region, file, errors, &mut stmts);
+        pos = region + 1;
     }
     stmts
 }
@@ -82,7 +89,12 @@ fn parse_region(
             Ok(mut pairs) => {
                 let Some(pair) = pairs.next() else { return };
                 let consumed = pair.as_span().end();
-                let b = Builder { file, offset: p };
+                let mut b = Builder {
+                    file,
+                    offset: p,
+                    text,
+                    errors: &mut *errors,
+                };
                 if let Some(stmt) = b.stmt(pair) {
                     out.push(stmt);
                 }
@@ -156,19 +168,22 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::semi => "';'",
         Rule::stmt | Rule::connection => "statement",
         Rule::group => "group",
-        Rule::compound | Rule::anon_compound | Rule::compound_body => "'{'",
-        Rule::extension => "'...'",
+        Rule::compound | Rule::anon_compound => "'{'",
         _ => return None,
     })
 }
 
-/// Turns pest pairs (whose offsets are relative to the statement's start) into tree nodes.
-struct Builder {
+/// Turns pest pairs (whose offsets are relative to the statement's start) into tree nodes;
+/// the insides of groups and compound bodies are parsed here, recursively (the scanner has
+/// bounded their nesting).
+struct Builder<'t, 'e> {
     file: FileId,
     offset: usize,
+    text: &'t str,
+    errors: &'e mut Vec<LangError>,
 }
 
-impl Builder {
+impl Builder<'_, '_> {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
@@ -200,14 +215,18 @@ impl Builder {
         }
     }
 
-    fn stmts(&self, pairs: pest::iterators::Pairs<'_, Rule>) -> Vec<Stmt> {
-        pairs
-            .filter(|p| p.as_rule() == Rule::stmt)
-            .filter_map(|p| self.stmt(p))
-            .collect()
+    /// Parses the statements of a raw span (a group's or compound body's inside).
+    fn inner_stmts(&mut self, span: Span) -> Vec<Stmt> {
+        parse_range(
+            self.text,
+            span.start as usize,
+            span.end as usize,
+            self.file,
+            self.errors,
+        )
     }
 
-    fn stmt(&self, pair: Pair<'_, Rule>) -> Option<Stmt> {
+    fn stmt(&mut self, pair: Pair<'_, Rule>) -> Option<Stmt> {
         let inner = pair.into_inner().next()?;
         let span = self.span(&inner);
         Some(match inner.as_rule() {
@@ -229,7 +248,7 @@ impl Builder {
         })
     }
 
-    fn chain(&self, pair: Pair<'_, Rule>) -> Chain {
+    fn chain(&mut self, pair: Pair<'_, Rule>) -> Chain {
         let span = self.span(&pair);
         let mut lists = Vec::new();
         let mut arrows = Vec::new();
@@ -238,7 +257,8 @@ impl Builder {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::elems => {
-                    lists.push(self.elems(p));
+                    let list = self.elems(p);
+                    lists.push(list);
                     expect_list = false;
                 }
                 Rule::arrow => {
@@ -273,13 +293,15 @@ impl Builder {
         }
     }
 
-    fn elems(&self, pair: Pair<'_, Rule>) -> ElemList {
+    fn elems(&mut self, pair: Pair<'_, Rule>) -> ElemList {
         let span = self.span(&pair);
-        let items = pair
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::elem)
-            .map(|p| self.elem(p))
-            .collect();
+        let mut items = Vec::new();
+        for p in pair.into_inner() {
+            if p.as_rule() == Rule::elem {
+                let e = self.elem(p);
+                items.push(e);
+            }
+        }
         ElemList { items, span }
     }
 
@@ -304,7 +326,7 @@ impl Builder {
         }
     }
 
-    fn elem(&self, pair: Pair<'_, Rule>) -> Elem {
+    fn elem(&mut self, pair: Pair<'_, Rule>) -> Elem {
         let span = self.span(&pair);
         let mut e = Elem {
             pre: None,
@@ -323,14 +345,17 @@ impl Builder {
         e
     }
 
-    fn body(&self, pair: Pair<'_, Rule>) -> Option<ElemBody> {
+    fn body(&mut self, pair: Pair<'_, Rule>) -> Option<ElemBody> {
         let inner = pair.into_inner().next()?;
         let span = self.span(&inner);
         Some(match inner.as_rule() {
-            Rule::group => ElemBody::Group(Group {
-                stmts: self.stmts(inner.into_inner()),
-                span,
-            }),
+            Rule::group => {
+                let text_span = self.span(&inner.into_inner().next()?);
+                ElemBody::Group(Group {
+                    stmts: self.inner_stmts(text_span),
+                    span,
+                })
+            }
             Rule::anon_compound => {
                 let mut it = inner.into_inner();
                 let class = Box::new(self.compound(it.next()?));
@@ -362,48 +387,82 @@ impl Builder {
         })
     }
 
-    fn compound(&self, pair: Pair<'_, Rule>) -> CompoundClass {
+    /// A compound class: splits the text between the braces at top-level `||`, then reads
+    /// each body's formals and statements.
+    fn compound(&mut self, pair: Pair<'_, Rule>) -> CompoundClass {
         let span = self.span(&pair);
+        let inner = pair.into_inner().next().map(|t| self.span(&t));
+        let inner = inner.unwrap_or(Span::new(
+            self.file,
+            span.start as usize + 1,
+            span.start as usize + 1,
+        ));
         let mut class = CompoundClass {
             bodies: Vec::new(),
             extension: None,
             span,
         };
-        for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::compound_body => {
-                    let bspan = self.span(&p);
-                    let mut formals = Vec::new();
-                    let mut stmts = Vec::new();
-                    for q in p.into_inner() {
-                        match q.as_rule() {
-                            Rule::formals => {
-                                for f in q.into_inner() {
-                                    let parts: Vec<_> = f.into_inner().collect();
-                                    let mut parts = parts.into_iter();
-                                    let (keyword, var) = match (parts.next(), parts.next()) {
-                                        (Some(k), Some(v)) => (Some(self.ident(k)), self.ident(v)),
-                                        (Some(v), None) => (None, self.ident(v)),
-                                        _ => continue,
-                                    };
-                                    formals.push(Formal { keyword, var });
-                                }
-                            }
-                            Rule::stmt => stmts.extend(self.stmt(q)),
-                            _ => {}
-                        }
-                    }
-                    class.bodies.push(CompoundBody {
-                        formals,
-                        stmts,
-                        span: bspan,
-                    });
+        let pieces = scan::split_bodies(self.text, inner.start as usize, inner.end as usize);
+        let n = pieces.len();
+        for (i, (start, end)) in pieces.into_iter().enumerate() {
+            let first = scan::skip_trivia(&self.text[..end], start, self.file, self.errors);
+            if self.text[first..end].starts_with("...")
+                && scan::skip_trivia(&self.text[..end], first + 3, self.file, self.errors) >= end
+            {
+                let dots = Span::new(self.file, first, first + 3);
+                if i + 1 != n || i == 0 {
+                    self.errors.push(LangError::new(
+                        dots,
+                        "'...' should occur last, after one or more compounds",
+                    ));
                 }
-                Rule::extension => class.extension = Some(self.span(&p)),
-                _ => {}
+                class.extension = Some(dots);
+                continue;
             }
+            let (formals, stmts_start) = self.formals(first, end);
+            let stmts = parse_range(self.text, stmts_start, end, self.file, self.errors);
+            class.bodies.push(CompoundBody {
+                formals,
+                stmts,
+                span: Span::new(self.file, start, end),
+            });
         }
         class
+    }
+
+    /// Formal parameters at the start of a compound body (`$a, KEY $b |`), if any, and where
+    /// the statements begin.
+    fn formals(&mut self, start: usize, end: usize) -> (Vec<Formal>, usize) {
+        let Ok(mut pairs) = ClickParser::parse(Rule::formals, &self.text[start..end]) else {
+            if self.text[start..end].starts_with('$') {
+                self.errors.push(LangError::new(
+                    Span::new(self.file, start, start + 1),
+                    "expected ',' or '|' after compound element parameters",
+                ));
+            }
+            return (Vec::new(), start);
+        };
+        let Some(pair) = pairs.next() else {
+            return (Vec::new(), start);
+        };
+        let b = Builder {
+            file: self.file,
+            offset: start,
+            text: self.text,
+            errors: &mut *self.errors,
+        };
+        let consumed = pair.as_span().end();
+        let mut formals = Vec::new();
+        for f in pair.into_inner() {
+            let mut parts = f.into_inner();
+            let (keyword, var) = match (parts.next(), parts.next()) {
+                (Some(k), Some(v)) => (Some(b.ident(k)), b.ident(v)),
+                (Some(v), None) => (None, b.ident(v)),
+                _ => continue,
+            };
+            formals.push(Formal { keyword, var });
+        }
+        (formals, start + consumed)
     }
 }
 

@@ -235,11 +235,7 @@ fn walk(
                 stack.pop();
             }
             b';' if stack.is_empty() => return Ok(i),
-            b'\n' | b'\r' if stack.is_empty() => {
-                if newline(i) {
-                    return Ok(i);
-                }
-            }
+            b'\n' | b'\r' if stack.is_empty() && newline(i) => return Ok(i),
             _ => {}
         }
         i += 1;
@@ -262,6 +258,50 @@ pub(crate) fn resync(text: &str, start: usize, error_at: usize, end: usize) -> u
     let stop = walk(&text[..end], start, |i| i > error_at).unwrap_or(end);
     stop.max(error_at.min(end))
         .clamp(start.saturating_add(1).min(end), end)
+}
+
+/// Splits the inside of a compound's braces (`text[start..end]`) at `||` outside brackets,
+/// comments and strings, into the byte ranges of its bodies.
+pub(crate) fn split_bodies(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let b = &text.as_bytes()[..end];
+    let mut pieces = Vec::new();
+    let mut from = start;
+    let mut stack: Vec<u8> = Vec::new();
+    let mut i = start;
+    while i < end {
+        let in_paren = stack.last() == Some(&b'(');
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = line_comment_end(b, i);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = block_comment_end(b, i).unwrap_or(end);
+                continue;
+            }
+            b'\'' | b'"' if in_paren => {
+                i = quote_end(b, i).unwrap_or(end);
+                continue;
+            }
+            c @ (b'(' | b'{') if c == b'(' || !in_paren => stack.push(c),
+            b')' if in_paren => {
+                stack.pop();
+            }
+            b'}' if stack.last() == Some(&b'{') => {
+                stack.pop();
+            }
+            b'|' if stack.is_empty() && b.get(i + 1) == Some(&b'|') => {
+                pieces.push((from, i));
+                i += 2;
+                from = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    pieces.push((from, end));
+    pieces
 }
 
 /// The token at `i`, for messages (`end of input` at the end).

@@ -215,13 +215,11 @@ pub(crate) fn expand_vars(s: &str, frames: &Frames) -> String {
                         None
                     } else if tail.is_empty() {
                         lookup(frames, name).map(String::from)
-                    } else if let Some(default) = tail.strip_prefix('-') {
-                        Some(
-                            lookup(frames, name)
-                                .map_or_else(|| expand_vars(default, frames), String::from),
-                        )
                     } else {
-                        None
+                        tail.strip_prefix('-').map(|default| {
+                            lookup(frames, name)
+                                .map_or_else(|| expand_vars(default, frames), String::from)
+                        })
                     };
                     if let Some(r) = replacement {
                         out.push_str(&s[copied..i]);

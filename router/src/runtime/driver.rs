@@ -54,7 +54,13 @@ pub trait Graph {
     /// Reads element `i`'s own handler `h`.
     fn read_handler(&self, i: usize, h: &str, cx: &HandlerContext) -> Result<String, HandlerError>;
     /// Writes element `i`'s own handler `h`.
-    fn write_handler(&mut self, i: usize, h: &str, value: &str, cx: &HandlerContext) -> Result<(), HandlerError>;
+    fn write_handler(
+        &mut self,
+        i: usize,
+        h: &str,
+        value: &str,
+        cx: &HandlerContext,
+    ) -> Result<(), HandlerError>;
 }
 
 /// Runs a [`Graph`] as Click's userlevel driver does.
@@ -66,13 +72,22 @@ pub struct Driver<G> {
 }
 
 impl<G: Graph> Driver<G> {
+    /// Task rounds between two looks at the timers while tasks have work (Click's driver
+    /// runs its tasks in batches between timer checks, too).
+    const ROUNDS_PER_CHECK: u32 = 32;
+
     /// A driver for `graph`, described by `info`, on `clock`.
     pub fn with_graph(graph: G, info: RouterInfo, clock: Clock) -> Self {
         let now = match clock {
             Clock::Simulated => Timestamp::SIMULATED_EPOCH,
             Clock::Wall(read) => read(),
         };
-        Driver { graph, info, clock, now }
+        Driver {
+            graph,
+            info,
+            clock,
+            now,
+        }
     }
 
     /// The router's description.
@@ -104,10 +119,12 @@ impl<G: Graph> Driver<G> {
     pub fn initialize(&mut self, cx: &mut Context<'_>) -> Result<(), RunError> {
         cx.set_now(self.now);
         for i in 0..self.info.flat.elements.len() {
-            self.graph.initialize(i, cx).map_err(|message| RunError::Initialize {
-                element: self.info.flat.elements[i].name.clone(),
-                message,
-            })?;
+            self.graph
+                .initialize(i, cx)
+                .map_err(|message| RunError::Initialize {
+                    element: self.info.flat.elements[i].name.clone(),
+                    message,
+                })?;
         }
         Ok(())
     }
@@ -115,16 +132,26 @@ impl<G: Graph> Driver<G> {
     /// Runs one scheduling round: every task once, due timers, handler requests. Returns
     /// true if anything did work.
     pub fn run_once(&mut self, cx: &mut Context<'_>) -> bool {
-        if let Clock::Wall(read) = self.clock {
+        self.run_round(cx, true)
+    }
+
+    /// One round; timers are looked at only when `timers` is true (Click's driver, too,
+    /// runs a batch of task rounds between timer checks).
+    fn run_round(&mut self, cx: &mut Context<'_>, timers: bool) -> bool {
+        // The wall clock is read with the timers: once per few rounds while busy (a clock
+        // read costs as much as moving a packet through several elements).
+        if let (Clock::Wall(read), true) = (self.clock, timers) {
             self.now = read();
         }
         cx.set_now(self.now);
         let mut worked = self.graph.run_tasks(cx);
-        if self.graph.next_timer().is_some_and(|t| t <= self.now) {
+        if timers && self.graph.next_timer().is_some_and(|t| t <= self.now) {
             worked |= self.graph.run_timers(self.now, cx);
         }
-        for request in cx.take_requests() {
-            self.carry_out(request, cx);
+        if cx.has_requests() {
+            for request in cx.take_requests() {
+                self.carry_out(request, cx);
+            }
             worked = true;
         }
         worked
@@ -146,10 +173,23 @@ impl<G: Graph> Driver<G> {
         keep_going: &mut dyn FnMut() -> bool,
         idle: &mut dyn FnMut(Option<Timestamp>),
     ) {
-        while !cx.should_end() && keep_going() {
-            let worked = self.run_once(cx);
-            if worked || cx.should_end() {
+        let mut round: u32 = 0;
+        while !cx.should_end() {
+            // Timers and the outside world (Ctrl-C) are checked every few rounds while
+            // tasks are busy, and always when they are idle.
+            round = round.wrapping_add(1);
+            let check = round % Self::ROUNDS_PER_CHECK == 0;
+            if check && !keep_going() {
+                break;
+            }
+            if self.run_round(cx, check) || cx.should_end() {
                 continue;
+            }
+            if !check && self.run_round(cx, true) {
+                continue;
+            }
+            if !keep_going() {
+                break;
             }
             match (self.clock, self.graph.next_timer()) {
                 (Clock::Simulated, Some(t)) if t > self.now => self.now = t,
@@ -172,12 +212,20 @@ impl<G: Graph> Driver<G> {
         match request {
             ControlRequest::Write { handler, value } => {
                 if let Err(e) = self.write_handler(&handler, &value) {
-                    cx.log(Level::Error, "DriverManager", format_args!("write {handler}: {e}"));
+                    cx.log(
+                        Level::Error,
+                        "DriverManager",
+                        format_args!("write {handler}: {e}"),
+                    );
                 }
             }
             ControlRequest::Read { handler } => match self.read_handler(&handler) {
                 Ok(v) => cx.log(Level::Info, &handler, format_args!("{v}")),
-                Err(e) => cx.log(Level::Error, "DriverManager", format_args!("read {handler}: {e}")),
+                Err(e) => cx.log(
+                    Level::Error,
+                    "DriverManager",
+                    format_args!("read {handler}: {e}"),
+                ),
             },
         }
     }
@@ -215,7 +263,8 @@ impl<G: Graph> Driver<G> {
 
 impl<G> core::fmt::Debug for Driver<G> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Driver").field("elements", &self.info.flat.elements.len()).finish()
+        f.debug_struct("Driver")
+            .field("elements", &self.info.flat.elements.len())
+            .finish()
     }
 }
-

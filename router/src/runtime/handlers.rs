@@ -57,8 +57,10 @@ impl RouterInfo {
                 format!("{nin} input{}\n{nout} output{}", plural(nin), plural(nout))
             }
             "handlers" => {
-                let mut names: Vec<String> =
-                    ["name", "class", "config", "ports", "handlers"].iter().map(|s| s.to_string()).collect();
+                let mut names: Vec<String> = ["name", "class", "config", "ports", "handlers"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
                 for spec in self.classes.get(i).map(|c| c.handlers).unwrap_or(&[]) {
                     let mode = match (spec.access.readable(), spec.access.writable()) {
                         (true, true) => "rw",
@@ -91,9 +93,13 @@ impl RouterInfo {
                 names.join("\n")
             }
             "config" | "flatconfig" => crate::lang::unparse(&self.flat),
-            "requirements" => {
-                self.flat.requirements.iter().map(|r| r.value.clone()).collect::<Vec<_>>().join("\n")
-            }
+            "requirements" => self
+                .flat
+                .requirements
+                .iter()
+                .map(|r| r.value.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
             _ => return Err(HandlerError::NoSuchHandler),
         })
     }

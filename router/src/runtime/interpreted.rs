@@ -53,7 +53,11 @@ impl Output for Wires<'_> {
         // An unconnected output (the checker allows none, so a port beyond the element's
         // count) drops the packet.
         if let Some(&Some((to, in_port))) = self.graph.outputs[self.from].get(port) {
-            self.graph.pending.borrow_mut().push(Some(Hop { element: to, port: in_port, packet: p }));
+            self.graph.pending.borrow_mut().push(Some(Hop {
+                element: to,
+                port: in_port,
+                packet: p,
+            }));
         }
     }
 
@@ -62,7 +66,11 @@ impl Output for Wires<'_> {
             Some(&Some((to, in_port))) => {
                 let mut pending = self.graph.pending.borrow_mut();
                 for p in batch.drain() {
-                    pending.push(Some(Hop { element: to, port: in_port, packet: p }));
+                    pending.push(Some(Hop {
+                        element: to,
+                        port: in_port,
+                        packet: p,
+                    }));
                 }
             }
             _ => batch.clear(),
@@ -77,7 +85,10 @@ impl Input for Wires<'_> {
         };
         // A pull cycle has no packet to give: the element is already pulling.
         let mut e = self.graph.elements[from].try_borrow_mut().ok()?;
-        let mut wires = Wires { graph: self.graph, from };
+        let mut wires = Wires {
+            graph: self.graph,
+            from,
+        };
         e.pull(out_port, &mut wires, cx)
     }
 }
@@ -91,7 +102,12 @@ impl Interpreted {
         let mut inputs: Vec<Vec<Option<(usize, usize)>>> =
             info.ports.iter().map(|&(i, _)| vec![None; i]).collect();
         for c in &info.flat.connections {
-            let (f, fp, t, tp) = (c.from.element, c.from.port as usize, c.to.element, c.to.port as usize);
+            let (f, fp, t, tp) = (
+                c.from.element,
+                c.from.port as usize,
+                c.to.element,
+                c.to.port as usize,
+            );
             if f >= n || t >= n {
                 continue;
             }
@@ -102,7 +118,13 @@ impl Interpreted {
                 *slot = Some((f, fp));
             }
         }
-        let tasks = info.classes.iter().enumerate().filter(|(_, c)| c.task).map(|(i, _)| i).collect();
+        let tasks = info
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.task)
+            .map(|(i, _)| i)
+            .collect();
         Interpreted {
             elements: elements.into_iter().map(RefCell::new).collect(),
             outputs,
@@ -118,7 +140,10 @@ impl Interpreted {
         let mark = self.pending.borrow().len();
         match self.elements[hop.element].try_borrow_mut() {
             Ok(mut e) => {
-                let mut wires = Wires { graph: self, from: hop.element };
+                let mut wires = Wires {
+                    graph: self,
+                    from: hop.element,
+                };
                 e.push(hop.port, hop.packet, &mut wires, cx);
             }
             // Held by a pull in progress further up: a push into an element that is pulling
@@ -154,7 +179,14 @@ impl Interpreted {
     pub fn inject(&mut self, element: usize, port: usize, p: Packet, cx: &mut Context<'_>) {
         if element < self.elements.len() {
             let mark = self.pending.borrow().len();
-            self.deliver(Hop { element, port, packet: p }, cx);
+            self.deliver(
+                Hop {
+                    element,
+                    port,
+                    packet: p,
+                },
+                cx,
+            );
             self.forward_from(mark, cx);
         }
     }
@@ -170,7 +202,10 @@ impl Graph for Interpreted {
         for &t in &self.tasks {
             let mark = self.pending.borrow().len();
             if let Ok(mut e) = self.elements[t].try_borrow_mut() {
-                let mut ports = Wires { graph: self, from: t };
+                let mut ports = Wires {
+                    graph: self,
+                    from: t,
+                };
                 worked |= e.run_task(&mut ports, cx);
             }
             self.forward_from(mark, cx);
@@ -179,19 +214,29 @@ impl Graph for Interpreted {
     }
 
     fn next_timer(&self) -> Option<Timestamp> {
-        self.elements.iter().filter_map(|e| e.try_borrow().ok()?.next_timer()).min()
+        self.elements
+            .iter()
+            .filter_map(|e| e.try_borrow().ok()?.next_timer())
+            .min()
     }
 
     fn run_timers(&mut self, now: Timestamp, cx: &mut Context<'_>) -> bool {
         let mut worked = false;
         for (i, cell) in self.elements.iter().enumerate() {
-            let due = cell.try_borrow().ok().and_then(|e| e.next_timer()).is_some_and(|t| t <= now);
+            let due = cell
+                .try_borrow()
+                .ok()
+                .and_then(|e| e.next_timer())
+                .is_some_and(|t| t <= now);
             if !due {
                 continue;
             }
             let mark = self.pending.borrow().len();
             if let Ok(mut e) = cell.try_borrow_mut() {
-                let mut out = Wires { graph: self, from: i };
+                let mut out = Wires {
+                    graph: self,
+                    from: i,
+                };
                 e.run_timer(&mut out, cx);
                 worked = true;
             }
@@ -206,11 +251,19 @@ impl Graph for Interpreted {
     }
 
     fn read_handler(&self, i: usize, h: &str, cx: &HandlerContext) -> Result<String, HandlerError> {
-        let e = self.elements[i].try_borrow().map_err(|_| HandlerError::NotReadable)?;
+        let e = self.elements[i]
+            .try_borrow()
+            .map_err(|_| HandlerError::NotReadable)?;
         e.read_handler(h, cx)
     }
 
-    fn write_handler(&mut self, i: usize, h: &str, value: &str, cx: &HandlerContext) -> Result<(), HandlerError> {
+    fn write_handler(
+        &mut self,
+        i: usize,
+        h: &str,
+        value: &str,
+        cx: &HandlerContext,
+    ) -> Result<(), HandlerError> {
         self.elements[i].get_mut().write_handler(h, value, cx)
     }
 }
@@ -219,8 +272,17 @@ impl Driver<Interpreted> {
     /// The interpreted router for a configured instance. Nothing runs until
     /// [`Driver::initialize`].
     pub fn new(instance: Instance, clock: Clock) -> Self {
-        let Instance { flat, classes, elements, resolved } = instance;
-        let info = RouterInfo { flat, classes, ports: resolved.ports };
+        let Instance {
+            flat,
+            classes,
+            elements,
+            resolved,
+        } = instance;
+        let info = RouterInfo {
+            flat,
+            classes,
+            ports: resolved.ports,
+        };
         let graph = Interpreted::new(elements, &info);
         Driver::with_graph(graph, info, clock)
     }

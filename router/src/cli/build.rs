@@ -1,0 +1,107 @@
+//! `sluice build --host`: a configuration compiled into a standalone Linux program.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use super::load::{load, Source};
+use crate::codegen::{self, Input};
+use crate::diagnostics::{self, Style};
+use crate::runtime::RouterInfo;
+
+/// The Sluice workspace this program was built from (its crates are the generated
+/// program's dependencies).
+pub fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Checks `source` and generates its program's Rust source (what `sluice build` compiles).
+pub fn generate(source: &Source, defines: &[(String, String)]) -> Result<String, String> {
+    let (name, text) = match source {
+        Source::File(p) => (
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        ),
+        Source::Expr(t) => ("<expr>".to_string(), t.clone()),
+        Source::Named(n, t) => (n.clone(), t.clone()),
+    };
+    let loaded = load(&Source::Named(name.clone(), text.clone()), defines, true)?;
+    let (sources, checked) = loaded.instantiate();
+    let Some(instance) = checked.instance else {
+        return Err(diagnostics::render(&sources, &checked.errors, Style::Rich));
+    };
+    let info = RouterInfo {
+        flat: instance.flat,
+        classes: instance.classes,
+        ports: instance.resolved.ports.clone(),
+    };
+    Ok(codegen::generate(&Input {
+        info: &info,
+        input_pull: &instance.resolved.input_pull,
+        output_pull: &instance.resolved.output_pull,
+        source_text: &text,
+        source_name: &name,
+    }))
+}
+
+/// Compiles generated source into a program at `output`; returns the seconds it took.
+/// Cargo's progress goes to stderr as it runs; its error text is returned on failure.
+pub fn compile(main_rs: &str, package: &str, output: &Path) -> Result<f64, String> {
+    let started = Instant::now();
+    let workspace = workspace_dir();
+    let workspace = workspace.canonicalize().unwrap_or(workspace);
+    let crate_dir = workspace.join("target/sluice-build").join(package);
+    std::fs::create_dir_all(crate_dir.join("src"))
+        .map_err(|e| format!("{}: {e}", crate_dir.display()))?;
+    let ws = workspace.to_string_lossy();
+    std::fs::write(
+        crate_dir.join("Cargo.toml"),
+        codegen::cargo_toml(package, &ws),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(crate_dir.join("src/main.rs"), main_rs).map_err(|e| e.to_string())?;
+    // The workspace's lock file pins the same dependency versions.
+    let _ = std::fs::copy(workspace.join("Cargo.lock"), crate_dir.join("Cargo.lock"));
+    let target = workspace.join("target/sluice-generated");
+    eprintln!("sluice: compiling {package} (cargo build --release; dependencies are built once and reused)");
+    let result = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--manifest-path"])
+        .arg(crate_dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !result.status.success() {
+        return Err(format!(
+            "cargo failed:\n{}",
+            String::from_utf8_lossy(&result.stderr)
+        ));
+    }
+    let built = target.join("release").join(package);
+    std::fs::copy(&built, output)
+        .map_err(|e| format!("{} -> {}: {e}", built.display(), output.display()))?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// A package name from a configuration's file name.
+pub fn package_name(source: &Source) -> String {
+    let stem = match source {
+        Source::File(p) => p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        _ => String::from("expr"),
+    };
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("sluice-{}", clean.trim_matches('-'))
+}
