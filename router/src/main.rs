@@ -200,7 +200,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     println!(
                         "{} ({}; ports {}; processing {})\n",
                         info.name,
-                        info.type_name.clone()(),
+                        (info.type_name)(),
                         info.ports,
                         info.processing
                     );

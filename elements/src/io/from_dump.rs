@@ -44,7 +44,8 @@ const BURST: usize = crate::packet::BATCH_CAPACITY;
 ///
 /// # Description
 ///
-/// Reads classic pcap files (microsecond or nanosecond timestamps, either byte order).
+/// Reads pcap files (classic pcap with microsecond or nanosecond timestamps in either byte
+/// order, and pcapng).
 /// Each packet is read straight into a buffer slot, with its capture timestamp as its
 /// timestamp annotation and the bytes the capture left out (original length minus captured
 /// length) as its extra-length annotation. A record longer than a slot is cut to the slot.

@@ -1,5 +1,5 @@
 //! pcap capture files: a reader for the classic format (microsecond and nanosecond
-//! timestamps, either byte order) and a writer in exactly the form Click's ToDump writes.
+//! timestamps, either byte order) and for pcapng and a writer in exactly the form Click's ToDump writes.
 //!
 //! ToDump's form, which Sluice must reproduce byte for byte: magic `0xa1b23c4d`
 //! (nanosecond timestamps) in host byte order, version 2.4, thiszone 0, sigfigs 0, snaplen
@@ -51,6 +51,24 @@ pub struct Record {
 pub struct PcapReader<R> {
     input: R,
     header: FileHeader,
+    /// Present when the file is pcapng.
+    ng: Option<NgState>,
+}
+
+/// Block type of a pcapng section header (the file's first four bytes).
+const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+/// pcapng byte-order magic.
+const PCAPNG_BOM: u32 = 0x1A2B_3C4D;
+/// Largest pcapng block the reader accepts.
+const PCAPNG_MAX_BLOCK: u32 = 1 << 20;
+
+/// What a pcapng reader remembers between blocks.
+#[derive(Debug, Clone, Default)]
+struct NgState {
+    big_endian: bool,
+    /// Per interface: link type, snap length and the timestamp unit in nanoseconds as a
+    /// (multiplier, divisor) pair.
+    interfaces: Vec<(u32, u32, u64, u64)>,
 }
 
 fn bad(msg: &str) -> io::Error {
@@ -58,10 +76,18 @@ fn bad(msg: &str) -> io::Error {
 }
 
 impl<R: Read> PcapReader<R> {
-    /// Reads and checks the file header.
+    /// Reads and checks the file header: a classic pcap header, or a pcapng section
+    /// header (pcapng files are read too: enhanced and simple packet blocks, any byte
+    /// order, per-interface timestamp resolution).
     pub fn new(mut input: R) -> io::Result<Self> {
+        let mut magic = [0u8; 4];
+        input.read_exact(&mut magic)?;
+        if u32::from_le_bytes(magic) == PCAPNG_SHB {
+            return Self::new_ng(input);
+        }
         let mut raw = [0u8; 24];
-        input.read_exact(&mut raw)?;
+        raw[..4].copy_from_slice(&magic);
+        input.read_exact(&mut raw[4..])?;
         let le = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
         let be = u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]);
         let (nanos, big_endian) = match (le, be) {
@@ -85,7 +111,57 @@ impl<R: Read> PcapReader<R> {
             snaplen: word(16),
             linktype: word(20),
         };
-        Ok(PcapReader { input, header })
+        Ok(PcapReader {
+            input,
+            header,
+            ng: None,
+        })
+    }
+
+    /// Continues after a pcapng section header's block type: its length and byte order,
+    /// then the blocks up to the first interface description, which gives the link type.
+    fn new_ng(mut input: R) -> io::Result<Self> {
+        let mut raw = [0u8; 8];
+        input.read_exact(&mut raw)?;
+        let big_endian = match (
+            u32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]),
+            u32::from_be_bytes([raw[4], raw[5], raw[6], raw[7]]),
+        ) {
+            (PCAPNG_BOM, _) => false,
+            (_, PCAPNG_BOM) => true,
+            _ => return Err(bad("not a pcapng file (bad byte-order magic)")),
+        };
+        let len = ng_word(big_endian, &raw[0..4]);
+        if !(28..=PCAPNG_MAX_BLOCK).contains(&len) || len % 4 != 0 {
+            return Err(bad("bad pcapng section header length"));
+        }
+        skip(&mut input, u64::from(len - 12))?;
+        let reader = PcapReader {
+            input,
+            header: FileHeader {
+                nanos: true,
+                big_endian,
+                snaplen: 0,
+                linktype: LINKTYPE_ETHERNET,
+            },
+            ng: Some(NgState {
+                big_endian,
+                interfaces: Vec::new(),
+            }),
+        };
+        Ok(reader.with_first_interface())
+    }
+
+    /// Sets the file header from the first interface description, if the file starts with
+    /// one (otherwise Ethernet is assumed until one appears).
+    fn with_first_interface(mut self) -> Self {
+        if let Some(&(linktype, snaplen, _, _)) =
+            self.ng.as_ref().and_then(|n| n.interfaces.first())
+        {
+            self.header.linktype = linktype;
+            self.header.snaplen = snaplen;
+        }
+        self
     }
 
     /// The file header.
@@ -98,6 +174,9 @@ impl<R: Read> PcapReader<R> {
     /// keeps the length on the wire). Returns `None` at a clean end of file; a record cut
     /// short by the end of the file is an error.
     pub fn next_into(&mut self, dst: &mut [u8]) -> io::Result<Option<Record>> {
+        if self.ng.is_some() {
+            return self.next_ng(dst);
+        }
         let mut raw = [0u8; 16];
         match read_full(&mut self.input, &mut raw)? {
             0 => return Ok(None),
@@ -139,6 +218,188 @@ impl<R: Read> PcapReader<R> {
             origlen: origlen.max(stored as u32),
         }))
     }
+}
+
+impl<R: Read> PcapReader<R> {
+    /// The next packet of a pcapng file: walks blocks, learning interfaces, until an
+    /// enhanced or simple packet block.
+    fn next_ng(&mut self, dst: &mut [u8]) -> io::Result<Option<Record>> {
+        loop {
+            let mut head = [0u8; 8];
+            match read_full(&mut self.input, &mut head)? {
+                0 => return Ok(None),
+                8 => {}
+                _ => return Err(bad("truncated pcapng block header")),
+            }
+            let ng = self.ng.as_mut().ok_or_else(|| bad("not a pcapng file"))?;
+            let be = ng.big_endian;
+            let kind = ng_word(be, &head[0..4]);
+            let len = ng_word(be, &head[4..8]);
+            if kind == PCAPNG_SHB {
+                // A new section: its byte order may differ.
+                let mut bom = [0u8; 4];
+                self.input.read_exact(&mut bom)?;
+                let big = match u32::from_le_bytes(bom) {
+                    PCAPNG_BOM => false,
+                    _ if u32::from_be_bytes(bom) == PCAPNG_BOM => true,
+                    _ => return Err(bad("bad pcapng byte-order magic")),
+                };
+                let len = ng_word(big, &head[4..8]);
+                if !(28..=PCAPNG_MAX_BLOCK).contains(&len) || len % 4 != 0 {
+                    return Err(bad("bad pcapng section header length"));
+                }
+                skip(&mut self.input, u64::from(len - 12))?;
+                *ng = NgState {
+                    big_endian: big,
+                    interfaces: Vec::new(),
+                };
+                continue;
+            }
+            if !(12..=PCAPNG_MAX_BLOCK).contains(&len) || len % 4 != 0 {
+                return Err(bad("bad pcapng block length"));
+            }
+            let body_len = (len - 12) as usize;
+            match kind {
+                // Interface description: link type, snap length, options (if_tsresol).
+                1 => {
+                    let mut body = vec![0u8; body_len];
+                    self.input.read_exact(&mut body)?;
+                    skip(&mut self.input, 4)?;
+                    if body.len() < 8 {
+                        return Err(bad("short pcapng interface description"));
+                    }
+                    let linktype = u32::from(ng_half(be, &body[0..2]));
+                    let snaplen = ng_word(be, &body[4..8]);
+                    let (mul, div) = ts_unit(be, &body[8..]);
+                    ng.interfaces.push((linktype, snaplen, mul, div));
+                    if ng.interfaces.len() == 1 {
+                        self.header.linktype = linktype;
+                        self.header.snaplen = snaplen;
+                    }
+                }
+                // Enhanced packet block.
+                6 => {
+                    let mut fixed = [0u8; 20];
+                    if body_len < 20 {
+                        return Err(bad("short pcapng packet block"));
+                    }
+                    self.input.read_exact(&mut fixed)?;
+                    let iface = ng_word(be, &fixed[0..4]) as usize;
+                    let ts = (u64::from(ng_word(be, &fixed[4..8])) << 32)
+                        | u64::from(ng_word(be, &fixed[8..12]));
+                    let caplen = ng_word(be, &fixed[12..16]);
+                    let origlen = ng_word(be, &fixed[16..20]);
+                    let padded = (caplen as usize).div_ceil(4) * 4;
+                    if 20 + padded > body_len {
+                        return Err(bad("pcapng packet longer than its block"));
+                    }
+                    let (_, _, mul, div) =
+                        ng.interfaces.get(iface).copied().unwrap_or((1, 0, 1000, 1));
+                    let record = self.read_data(dst, caplen, origlen, ts_nanos(ts, mul, div))?;
+                    skip(
+                        &mut self.input,
+                        (body_len - 20 - caplen as usize) as u64 + 4,
+                    )?;
+                    return Ok(Some(record));
+                }
+                // Simple packet block: interface 0, no timestamp.
+                3 => {
+                    let mut fixed = [0u8; 4];
+                    if body_len < 4 {
+                        return Err(bad("short pcapng simple packet block"));
+                    }
+                    self.input.read_exact(&mut fixed)?;
+                    let origlen = ng_word(be, &fixed);
+                    let caplen = origlen.min((body_len - 4) as u32);
+                    let record = self.read_data(dst, caplen, origlen, 0)?;
+                    skip(&mut self.input, (body_len - 4 - caplen as usize) as u64 + 4)?;
+                    return Ok(Some(record));
+                }
+                // Anything else (statistics, name resolution, custom blocks): skipped.
+                _ => skip(&mut self.input, u64::from(len - 8))?,
+            }
+        }
+    }
+
+    /// Reads `caplen` bytes of packet data into `dst` (cut to fit, the rest skipped).
+    fn read_data(
+        &mut self,
+        dst: &mut [u8],
+        caplen: u32,
+        origlen: u32,
+        nanos: u64,
+    ) -> io::Result<Record> {
+        let stored = (caplen as usize).min(dst.len());
+        self.input.read_exact(&mut dst[..stored])?;
+        skip(&mut self.input, u64::from(caplen) - stored as u64)?;
+        Ok(Record {
+            timestamp: Timestamp(nanos),
+            caplen: stored as u32,
+            origlen: origlen.max(stored as u32),
+        })
+    }
+}
+
+fn ng_word(big_endian: bool, b: &[u8]) -> u32 {
+    let b = [b[0], b[1], b[2], b[3]];
+    if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    }
+}
+
+fn ng_half(big_endian: bool, b: &[u8]) -> u16 {
+    let b = [b[0], b[1]];
+    if big_endian {
+        u16::from_be_bytes(b)
+    } else {
+        u16::from_le_bytes(b)
+    }
+}
+
+/// The timestamp unit from an interface's options (`if_tsresol`, code 9), as nanoseconds
+/// = ticks * mul / div. The default is microseconds.
+fn ts_unit(be: bool, mut options: &[u8]) -> (u64, u64) {
+    while options.len() >= 4 {
+        let code = ng_half(be, &options[0..2]);
+        let len = ng_half(be, &options[2..4]) as usize;
+        let padded = len.div_ceil(4) * 4;
+        if code == 0 || options.len() < 4 + padded {
+            break;
+        }
+        if code == 9 && len >= 1 {
+            let v = options[4];
+            let exp = u32::from(v & 0x7f);
+            return if v & 0x80 == 0 {
+                // 10^-exp seconds.
+                match exp {
+                    0..=9 => (10u64.pow(9 - exp), 1),
+                    10..=19 => (1, 10u64.pow(exp - 9)),
+                    _ => (1000, 1),
+                }
+            } else {
+                // 2^-exp seconds.
+                (1_000_000_000, 1u64.checked_shl(exp.min(63)).unwrap_or(1))
+            };
+        }
+        options = &options[4 + padded..];
+    }
+    (1000, 1)
+}
+
+fn ts_nanos(ticks: u64, mul: u64, div: u64) -> u64 {
+    ((u128::from(ticks) * u128::from(mul)) / u128::from(div.max(1))).min(u128::from(u64::MAX))
+        as u64
+}
+
+/// Skips `n` bytes of input; an early end of file is an error.
+fn skip(input: &mut impl Read, n: u64) -> io::Result<()> {
+    let skipped = io::copy(&mut input.take(n), &mut io::sink())?;
+    if skipped < n {
+        return Err(bad("truncated pcapng block"));
+    }
+    Ok(())
 }
 
 impl<R: io::BufRead> PcapReader<R> {
@@ -273,6 +534,88 @@ mod tests {
         let rec = r.next_into(&mut buf).unwrap().unwrap();
         assert_eq!((rec.timestamp, rec.caplen), (Timestamp::SIMULATED_EPOCH, 2));
         assert!(r.next_into(&mut buf).unwrap().is_none());
+    }
+
+    /// A pcapng file: section header, interface (Ethernet, nanosecond resolution), an
+    /// unknown block, an enhanced packet block and a simple packet block.
+    fn pcapng_fixture(be: bool) -> Vec<u8> {
+        let w = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let h = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut f = Vec::new();
+        f.extend_from_slice(&PCAPNG_SHB.to_le_bytes());
+        f.extend_from_slice(&w(28));
+        f.extend_from_slice(&w(PCAPNG_BOM));
+        f.extend_from_slice(&h(1));
+        f.extend_from_slice(&h(0));
+        f.extend_from_slice(&[0xff; 8]);
+        f.extend_from_slice(&w(28));
+        // IDB with if_tsresol = 9 (nanoseconds).
+        f.extend_from_slice(&w(1));
+        f.extend_from_slice(&w(28));
+        f.extend_from_slice(&h(1));
+        f.extend_from_slice(&h(0));
+        f.extend_from_slice(&w(65535));
+        f.extend_from_slice(&h(9));
+        f.extend_from_slice(&h(1));
+        f.extend_from_slice(&[9, 0, 0, 0]);
+        f.extend_from_slice(&w(28));
+        // An unknown block (name resolution) to skip.
+        f.extend_from_slice(&w(4));
+        f.extend_from_slice(&w(16));
+        f.extend_from_slice(&[0; 4]);
+        f.extend_from_slice(&w(16));
+        // EPB: 5 bytes of data, padded to 8.
+        f.extend_from_slice(&w(6));
+        f.extend_from_slice(&w(40));
+        f.extend_from_slice(&w(0));
+        f.extend_from_slice(&w(0x1));
+        f.extend_from_slice(&w(0x2));
+        f.extend_from_slice(&w(5));
+        f.extend_from_slice(&w(60));
+        f.extend_from_slice(b"hello\0\0\0");
+        f.extend_from_slice(&w(40));
+        // SPB: 3 bytes.
+        f.extend_from_slice(&w(3));
+        f.extend_from_slice(&w(20));
+        f.extend_from_slice(&w(3));
+        f.extend_from_slice(b"abc\0");
+        f.extend_from_slice(&w(20));
+        f
+    }
+
+    #[test]
+    fn reads_pcapng_in_both_byte_orders() {
+        for be in [false, true] {
+            let file = pcapng_fixture(be);
+            let mut r = PcapReader::new(&file[..]).unwrap();
+            assert_eq!(r.header().linktype, 1);
+            let mut buf = [0u8; 64];
+            let rec = r.next_into(&mut buf).unwrap().unwrap();
+            assert_eq!(&buf[..5], b"hello");
+            assert_eq!((rec.caplen, rec.origlen), (5, 60));
+            assert_eq!(rec.timestamp, Timestamp((1u64 << 32) | 2));
+            let rec = r.next_into(&mut buf).unwrap().unwrap();
+            assert_eq!((&buf[..3], rec.caplen), (&b"abc"[..], 3));
+            assert!(r.next_into(&mut buf).unwrap().is_none());
+            // Every truncation is an error or a clean end, never a panic.
+            for cut in 0..file.len() {
+                if let Ok(mut r) = PcapReader::new(&file[..cut]) {
+                    while let Ok(Some(_)) = r.next_into(&mut buf) {}
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pcapng_timestamp_resolutions() {
+        assert_eq!(ts_unit(false, &[]), (1000, 1));
+        assert_eq!(ts_unit(false, &[9, 0, 1, 0, 6, 0, 0, 0]), (1000, 1));
+        assert_eq!(ts_unit(false, &[9, 0, 1, 0, 3, 0, 0, 0]), (1_000_000, 1));
+        assert_eq!(
+            ts_unit(false, &[9, 0, 1, 0, 0x80 | 10, 0, 0, 0]),
+            (1_000_000_000, 1024)
+        );
+        assert_eq!(ts_nanos(1500, 1_000_000_000, 1024), 1_464_843_750);
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! brackets, strings and comments); within a region, statements are parsed one at a time
 //! with the grammar's `stmt` rule. After a syntax error the parser reports it and resumes at
 //! the next line break outside brackets (or the next region), so every statement that
-//! parses is kept and every broken statement is reported, in one run. An error inside a
-//! compound or group costs that whole top-level statement.
+//! parses is kept and every broken statement is reported, in one run. The grammar matches
+//! groups and compound bodies as balanced raw text; their statements are parsed here the
+//! same way, recursively, so errors inside compounds are recovered per statement too, and
+//! no text is ever parsed twice (PEG backtracking over nested compounds would otherwise be
+//! exponential). Text with an unclosed bracket is never handed to the grammar.
 
 use super::ast::*;
 use super::error::LangError;

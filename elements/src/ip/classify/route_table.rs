@@ -3,6 +3,7 @@
 //! handlers, and push (route on the destination address annotation, set it to the gateway).
 //! The elements differ only in their lookup structure, an [`Lpm`].
 
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -227,6 +228,7 @@ impl<L: Lpm> RouteTable<L> {
             outputs: cx.ports.outputs,
             no_route: 0,
         };
+        let mut seen = BTreeSet::new();
         for (i, arg) in args.rest().iter().enumerate() {
             match parse_route(&arg.text, false, args.names()) {
                 None => args.error(
@@ -236,15 +238,20 @@ impl<L: Lpm> RouteTable<L> {
                 Some(r) if r.port < 0 || r.port as usize >= t.outputs => {
                     args.error(arg.span, format!("argument {} bad OUTPUT", i + 1));
                 }
-                Some(r) => match t.add(r, false) {
-                    Ok(()) | Err((RouteError::Exists, _)) => {}
-                    Err(_) => args.error(
-                        arg.span,
-                        format!("argument {}: mask is not a prefix", i + 1),
-                    ),
-                },
+                Some(r) if L::PREFIXES_ONLY && r.prefix_len().is_none() => args.error(
+                    arg.span,
+                    format!("argument {}: mask is not a prefix", i + 1),
+                ),
+                // What `add(r, false)` does, without rebuilding the index for every route:
+                // a later route for a prefix already given is ignored.
+                Some(r) => {
+                    if seen.insert((r.addr, r.mask)) {
+                        t.routes.push(Some(r));
+                    }
+                }
             }
         }
+        t.index.rebuild(&t.routes);
         t
     }
 
