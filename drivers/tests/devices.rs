@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sluice_drivers::af_packet::PacketSocket;
+use sluice_elements::element::testing::Pair;
 use sluice_elements::element::testing::{configure, Collect, Feed};
 use sluice_elements::element::{Context, Element, HandlerContext, Handlers, NoLog, Ports};
 use sluice_elements::io::device::{self, HostDevice};
@@ -140,7 +141,7 @@ fn hcx() -> HandlerContext {
 fn receive(fd: &mut FromDevice, out: &mut Collect, n: usize, cx: &mut Context<'_>) {
     let deadline = Instant::now() + Duration::from_secs(2);
     while out.count(0) < n && Instant::now() < deadline {
-        if !fd.run_task(out, &mut Feed::new(), cx) {
+        if !fd.run_task(&mut Pair(out, &mut Feed::new()), cx) {
             std::thread::sleep(Duration::from_millis(2));
         }
     }
@@ -290,9 +291,9 @@ fn tap_pull_burst_and_long_frames() {
             let f = frame([0xff; 6], [2, 0, 0, 0, 0, 2], i, 64);
             feed.add(0, pool.packet(&f).unwrap().into());
         }
-        assert!(td.run_task(&mut Collect::new(), &mut feed, &mut cx));
+        assert!(td.run_task(&mut Pair(&mut Collect::new(), &mut feed), &mut cx));
         assert_eq!(td.read_handler("count", &hcx()).unwrap(), "4");
-        while td.run_task(&mut Collect::new(), &mut feed, &mut cx) {}
+        while td.run_task(&mut Pair(&mut Collect::new(), &mut feed), &mut cx) {}
         let got = collect_frames(&mut kernel, 10);
         let tags: Vec<u8> = got.iter().map(|(f, _)| f[20]).collect();
         assert_eq!(tags, (0..10).collect::<Vec<u8>>());
