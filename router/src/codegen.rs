@@ -108,16 +108,73 @@ pub fn generate(input: &Input<'_>) -> String {
         "/// The router: one field per element, of its concrete type."
     );
     let _ = writeln!(w, "pub struct Compiled {{");
+    let cyclic_fields = on_push_cycle(input);
     for (i, c) in info.classes.iter().enumerate() {
         let _ = writeln!(w, "    e{i}: Option<Box<{}>>,", type_path((c.type_name)()));
         let _ = writeln!(w, "    q{i}: VecDeque<(usize, Packet)>,");
+        if cyclic_fields[i] {
+            let _ = writeln!(w, "    o{i}: Vec<(usize, Packet)>,");
+        }
     }
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
 
+    // Elements on a push cycle can be pushed to while they run: their pushes go through an
+    // outbox and are delivered after they return.
+    let cyclic = on_push_cycle(input);
+
     // Delivery functions.
     let _ = writeln!(w, "impl Compiled {{");
     for i in 0..n {
+        if cyclic[i] {
+            let _ = writeln!(
+                w,
+                "    /// `{}` is on a push cycle: its pushes are delivered after it returns.",
+                info.flat.elements[i].name
+            );
+            let _ = writeln!(
+                w,
+                "    fn push_{i}(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {{"
+            );
+            let _ = writeln!(w, "        let Some(mut e) = self.e{i}.take() else {{");
+            let _ = writeln!(w, "            self.q{i}.push_back((port, p));");
+            let _ = writeln!(w, "            return;");
+            let _ = writeln!(w, "        }};");
+            let _ = writeln!(w, "        let mut outbox = sluice_router::compiled::Outbox(std::mem::take(&mut self.o{i}));");
+            let _ = writeln!(w, "        e.push(port, p, &mut outbox, cx);");
+            let _ = writeln!(w, "        self.e{i} = Some(e);");
+            let _ = writeln!(w, "        for (port, p) in outbox.0.drain(..) {{ Ports{i}(self).push(port, p, cx); }}");
+            let _ = writeln!(
+                w,
+                "        if self.o{i}.capacity() == 0 {{ self.o{i} = outbox.0; }}"
+            );
+            let _ = writeln!(
+                w,
+                "        if !self.q{i}.is_empty() {{ self.drain_{i}(cx); }}"
+            );
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            let _ = writeln!(w, "    fn push_batch_{i}(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {{");
+            let _ = writeln!(
+                w,
+                "        for p in batch.drain() {{ self.push_{i}(port, p, cx); }}"
+            );
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            let _ = writeln!(w, "    #[cold]");
+            let _ = writeln!(w, "    fn drain_{i}(&mut self, cx: &mut Context<'_>) {{");
+            let _ = writeln!(w, "        while let Some((port, p)) = self.q{i}.pop_front() {{ self.push_{i}(port, p, cx); }}");
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            let _ = writeln!(w, "    fn pull_{i}(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {{");
+            let _ = writeln!(w, "        let mut e = self.e{i}.take()?;");
+            let _ = writeln!(w, "        let p = e.pull(port, &mut Ports{i}(self), cx);");
+            let _ = writeln!(w, "        self.e{i} = Some(e);");
+            let _ = writeln!(w, "        p");
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            continue;
+        }
         let _ = writeln!(w, "    #[inline]");
         let _ = writeln!(
             w,
@@ -357,6 +414,9 @@ pub fn generate(input: &Input<'_>) -> String {
     for i in 0..n {
         let _ = writeln!(w, "        e{i}: Some(Box::new(s.configure({i})?)),");
         let _ = writeln!(w, "        q{i}: VecDeque::new(),");
+        if cyclic_fields[i] {
+            let _ = writeln!(w, "        o{i}: Vec::new(),");
+        }
     }
     let _ = writeln!(w, "    }})");
     let _ = writeln!(w, "}}");
@@ -370,16 +430,58 @@ pub fn generate(input: &Input<'_>) -> String {
     out
 }
 
-/// The generated crate's `Cargo.toml`, depending on this workspace's crates by path.
-pub fn cargo_toml(package: &str, workspace: &str) -> String {
-    format!(
-        "[package]\nname = {package:?}\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+/// For each element, true if a push from it can come back to it (it lies on a cycle of
+/// push connections).
+fn on_push_cycle(input: &Input<'_>) -> Vec<bool> {
+    let n = input.info.flat.elements.len();
+    let mut next: Vec<Vec<usize>> = (0..n).map(|_| Vec::new()).collect();
+    for c in &input.info.flat.connections {
+        let (f, fp, t) = (c.from.element, c.from.port as usize, c.to.element);
+        let pulled = input
+            .output_pull
+            .get(f)
+            .and_then(|v| v.get(fp))
+            .copied()
+            .unwrap_or(false);
+        if f < n && t < n && !pulled {
+            next[f].push(t);
+        }
+    }
+    (0..n)
+        .map(|start| {
+            let mut seen = alloc::vec![false; n];
+            let mut stack: Vec<usize> = next[start].clone();
+            while let Some(e) = stack.pop() {
+                if e == start {
+                    return true;
+                }
+                if !seen[e] {
+                    seen[e] = true;
+                    stack.extend(&next[e]);
+                }
+            }
+            false
+        })
+        .collect()
+}
+
+/// The generated crate's `Cargo.toml`, depending on this workspace's crates by path, with
+/// one program per name in `bins` (`src/bin/NAME.rs`). The `release` profile optimizes for
+/// speed across crates (fat LTO, one code unit); `quick` builds fast for tests.
+pub fn cargo_toml(package: &str, workspace: &str, bins: &[&str]) -> String {
+    let mut t = format!(
+        "[package]\nname = {package:?}\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\nautobins = false\n\n\
          [dependencies]\nsluice-elements = {{ path = {:?} }}\nsluice-router = {{ path = {:?} }}\n\n\
          [profile.release]\nopt-level = 3\nlto = \"fat\"\ncodegen-units = 1\npanic = \"abort\"\ndebug = \"line-tables-only\"\n\n\
+         [profile.quick]\ninherits = \"release\"\nlto = false\ncodegen-units = 16\nopt-level = 1\ndebug = false\n\n\
          [workspace]\n",
         format!("{workspace}/elements"),
         format!("{workspace}/router"),
-    )
+    );
+    for b in bins {
+        let _ = write!(t, "\n[[bin]]\nname = {b:?}\npath = \"src/bin/{b}.rs\"\n");
+    }
+    t
 }
 
 #[cfg(test)]

@@ -91,6 +91,29 @@ impl Setup {
     }
 }
 
+/// Where an element on a push cycle puts the packets it pushes while it runs: generated
+/// code delivers them once the element is back in its place, so a packet that comes back
+/// round the cycle finds it free (Click's recursive push, in safe Rust). Elements not on a
+/// cycle push directly.
+#[derive(Default)]
+pub struct Outbox(pub Vec<(usize, sluice_elements::packet::Packet)>);
+
+impl sluice_elements::element::Output for Outbox {
+    #[inline]
+    fn push(&mut self, port: usize, p: sluice_elements::packet::Packet, _: &mut Context<'_>) {
+        self.0.push((port, p));
+    }
+
+    fn push_batch(
+        &mut self,
+        port: usize,
+        batch: &mut sluice_elements::packet::Batch,
+        _: &mut Context<'_>,
+    ) {
+        self.0.extend(batch.drain().map(|p| (port, p)));
+    }
+}
+
 /// The command line of a generated program: the same options as `sluice run`.
 struct Options {
     handlers: Vec<String>,

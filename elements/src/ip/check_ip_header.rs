@@ -12,7 +12,7 @@ use crate::element::{
 };
 use crate::packet::Packet;
 use crate::wire::checksum;
-use crate::wire::ipv4::{Ipv4Packet, HEADER_LEN};
+use crate::wire::ipv4::HEADER_LEN;
 use crate::wire::{Ipv4Address, Ipv4Prefix};
 
 /// Why a packet failed the check, in the order of Click's `reason_texts`.
@@ -145,45 +145,68 @@ impl IpHeaderCheck {
         })
     }
 
+    /// Checks the header at the start of `data` (the packet from the offset on): the header
+    /// length, the IP length and the destination address, or why it failed. Reads the
+    /// header once, from a fixed-size copy of its first 20 bytes.
+    #[inline]
+    fn inspect(&self, data: &[u8]) -> Result<(usize, usize, Ipv4Address), Reason> {
+        let Some(h) = data.first_chunk::<HEADER_LEN>() else {
+            return Err(Reason::Tiny);
+        };
+        if h[0] >> 4 != 4 {
+            return Err(Reason::Version);
+        }
+        let hlen = usize::from(h[0] & 0x0f) * 4;
+        if hlen < HEADER_LEN {
+            return Err(Reason::HeaderLength);
+        }
+        let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        if len > data.len() || len < hlen {
+            return Err(Reason::Length);
+        }
+        if self.checksum {
+            // len >= hlen and len <= data.len(), so the header lies inside the data.
+            let ok = if hlen == HEADER_LEN {
+                checksum::verify(h)
+            } else {
+                data.get(..hlen).is_some_and(checksum::verify)
+            };
+            if !ok {
+                return Err(Reason::Checksum);
+            }
+        }
+        let src = Ipv4Address([h[12], h[13], h[14], h[15]]);
+        let dst = Ipv4Address([h[16], h[17], h[18], h[19]]);
+        if self.bad_src.contains(&src) && !self.good_dst.contains(&dst) {
+            return Err(Reason::Source);
+        }
+        Ok((hlen, len, dst))
+    }
+
     /// Checks `p`: `Ok` with the header marked, the padding trimmed and the destination
     /// annotation set, or `Err` with the packet and why it failed.
+    #[inline]
     fn check(&self, mut p: Packet) -> Result<Packet, (Packet, Reason)> {
         let data = p.data().get(self.offset..).unwrap_or(&[]);
-        if data.len() < HEADER_LEN {
-            return Err((p, Reason::Tiny));
-        }
-        let ip = Ipv4Packet::new_unchecked(data);
-        if ip.version() != 4 {
-            return Err((p, Reason::Version));
-        }
-        let hlen = ip.header_len();
-        if hlen < HEADER_LEN {
-            return Err((p, Reason::HeaderLength));
-        }
-        let len = usize::from(ip.total_len());
-        if len > data.len() || len < hlen {
-            return Err((p, Reason::Length));
-        }
-        // len >= hlen and len <= data.len(), so the header lies inside the data.
-        if self.checksum && !checksum::verify(&data[..hlen]) {
-            return Err((p, Reason::Checksum));
-        }
-        let (src, dst) = (ip.src_addr(), ip.dst_addr());
-        if self.bad_src.contains(&src) && !self.good_dst.contains(&dst) {
-            return Err((p, Reason::Source));
-        }
+        let (hlen, len, dst) = match self.inspect(data) {
+            Ok(v) => v,
+            Err(reason) => return Err((p, reason)),
+        };
         let extra = data.len() - len;
         if p.set_network_header(self.offset, hlen).is_err() {
             // Cannot happen: offset + hlen <= offset + len <= p.len().
             return Err((p, Reason::Tiny));
         }
         // Click trims the packet to the IP length (Ethernet padding goes).
-        let _ = p.take(extra);
+        if extra != 0 {
+            let _ = p.take(extra);
+        }
         p.anno_mut().dst_ip = dst;
         Ok(p)
     }
 
     /// Counts a failure, warning about the first one (every one when VERBOSE).
+    #[cold]
     fn fail(&mut self, reason: Reason, cx: &mut Context<'_>) {
         if self.drops == 0 || self.verbose {
             cx.log(
@@ -198,6 +221,7 @@ impl IpHeaderCheck {
         }
     }
 
+    #[inline]
     pub(super) fn push<O: Output + ?Sized>(
         &mut self,
         p: Packet,

@@ -10,7 +10,8 @@ use crate::element::{
 };
 use crate::packet::Packet;
 use crate::wire::checksum;
-use crate::wire::ipv4::{Ipv4Packet, HEADER_LEN};
+use crate::wire::ipv4::HEADER_LEN;
+use crate::wire::Ipv4Address;
 
 /// Decrements packets' IP TTL; expired packets leave on output 1.
 ///
@@ -69,40 +70,54 @@ pub struct DecIPTTL {
 
 /// What DecIPTTL does with one packet.
 enum Verdict {
-    Pass(Packet),
-    Expired(Packet),
+    /// Forward unchanged.
+    Pass,
+    /// TTL expired: to output 1 (if any).
+    Expired,
+    /// Dropped.
     Drop,
+    /// Forward with the TTL (the current one given) decremented.
+    Decrement(u8),
 }
 
 impl DecIPTTL {
-    fn action(&mut self, p: Packet, cx: &mut Context<'_>) -> Verdict {
+    /// What to do with `p`, decided without moving it.
+    #[inline]
+    fn verdict(&mut self, p: &Packet) -> Verdict {
         if !self.active {
-            return Verdict::Pass(p);
+            return Verdict::Pass;
         }
-        let (ttl, dst) = match p.network_header() {
-            Some(h) if h.len() >= HEADER_LEN => {
-                let ip = Ipv4Packet::new_unchecked(h);
-                (ip.ttl(), ip.dst_addr())
-            }
-            _ => return Verdict::Drop,
+        // TTL at byte 8, destination at 16: one read of the fixed header.
+        let (ttl, dst) = match p
+            .network_header()
+            .and_then(|h| h.first_chunk::<HEADER_LEN>())
+        {
+            Some(h) => (h[8], [h[16], h[17], h[18], h[19]]),
+            None => return Verdict::Drop,
         };
-        if !self.multicast && dst.is_multicast() {
-            return Verdict::Pass(p);
+        if !self.multicast && Ipv4Address(dst).is_multicast() {
+            return Verdict::Pass;
         }
         if ttl <= 1 {
             self.drops += 1;
-            return Verdict::Expired(p);
+            return Verdict::Expired;
         }
-        let Ok(mut q) = p.make_unique(cx.pool()) else {
-            return Verdict::Drop;
-        };
-        if let Some(h) = q.network_header_mut() {
-            let mut ip = Ipv4Packet::new_unchecked(h);
-            ip.set_ttl(ttl - 1);
-            let sum = ip.checksum();
-            ip.set_checksum(checksum::dec_ip_ttl(sum));
+        Verdict::Decrement(ttl)
+    }
+
+    /// Writes `ttl - 1` and the updated checksum (Click's incremental update).
+    #[inline]
+    fn decrement(p: Packet, ttl: u8, cx: &mut Context<'_>) -> Option<Packet> {
+        let mut q = p.make_unique(cx.pool()).ok()?;
+        if let Some(h) = q
+            .network_header_mut()
+            .and_then(|h| h.first_chunk_mut::<HEADER_LEN>())
+        {
+            h[8] = ttl - 1;
+            let sum = checksum::dec_ip_ttl(u16::from_be_bytes([h[10], h[11]]));
+            [h[10], h[11]] = sum.to_be_bytes();
         }
-        Verdict::Pass(q.into())
+        Some(q.into())
     }
 }
 
@@ -128,10 +143,15 @@ impl Element for DecIPTTL {
 
     #[inline]
     fn push<O: Output + ?Sized>(&mut self, _: usize, p: Packet, out: &mut O, cx: &mut Context<'_>) {
-        match self.action(p, cx) {
-            Verdict::Pass(p) => out.push(0, p, cx),
-            Verdict::Expired(p) if self.two_outputs => out.push(1, p, cx),
-            _ => {}
+        match self.verdict(&p) {
+            Verdict::Pass => out.push(0, p, cx),
+            Verdict::Decrement(ttl) => {
+                if let Some(p) = Self::decrement(p, ttl, cx) {
+                    out.push(0, p, cx);
+                }
+            }
+            Verdict::Expired if self.two_outputs => out.push(1, p, cx),
+            Verdict::Expired | Verdict::Drop => {}
         }
     }
 
@@ -143,9 +163,10 @@ impl Element for DecIPTTL {
         cx: &mut Context<'_>,
     ) -> Option<Packet> {
         let p = input.pull(0, cx)?;
-        match self.action(p, cx) {
-            Verdict::Pass(p) => Some(p),
-            _ => None,
+        match self.verdict(&p) {
+            Verdict::Pass => Some(p),
+            Verdict::Decrement(ttl) => Self::decrement(p, ttl, cx),
+            Verdict::Expired | Verdict::Drop => None,
         }
     }
 }

@@ -58,10 +58,17 @@ pub struct FixIPSrc {
 }
 
 impl FixIPSrc {
+    #[inline]
     fn action(&self, p: Packet, cx: &Context<'_>) -> Option<Packet> {
         if !p.anno().fix_ip_src || p.network_header().is_none() {
             return Some(p);
         }
+        self.fix(p, cx)
+    }
+
+    /// Rewrites the source of a flagged packet (rare: the common path is the check above).
+    #[inline(never)]
+    fn fix(&self, p: Packet, cx: &Context<'_>) -> Option<Packet> {
         let mut q = p.make_unique(cx.pool()).ok()?;
         q.anno_mut().fix_ip_src = false;
         if let Some(h) = q.network_header_mut() {

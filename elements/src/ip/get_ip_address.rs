@@ -71,12 +71,15 @@ pub struct GetIPAddress {
 }
 
 impl GetIPAddress {
-    fn action(&self, mut p: Packet) -> Packet {
+    /// Sets the annotation in place (no move of the packet).
+    #[inline]
+    fn set(&self, p: &mut Packet) {
         let addr = match self.from {
             From::Offset(o) => p
                 .data()
-                .get(o..o.saturating_add(4))
-                .and_then(Ipv4Address::from_bytes),
+                .get(o..)
+                .and_then(|d| d.first_chunk::<4>())
+                .map(|a| Ipv4Address(*a)),
             From::Source | From::Destination => match p.network_header() {
                 Some(h) if h.len() >= HEADER_LEN => {
                     let ip = Ipv4Packet::new_unchecked(h);
@@ -92,6 +95,11 @@ impl GetIPAddress {
         if let Some(a) = addr {
             p.anno_mut().dst_ip = a;
         }
+    }
+
+    #[inline]
+    fn action(&self, mut p: Packet) -> Packet {
+        self.set(&mut p);
         p
     }
 }
@@ -134,8 +142,15 @@ impl Element for GetIPAddress {
     }
 
     #[inline]
-    fn push<O: Output + ?Sized>(&mut self, _: usize, p: Packet, out: &mut O, cx: &mut Context<'_>) {
-        out.push(0, self.action(p), cx);
+    fn push<O: Output + ?Sized>(
+        &mut self,
+        _: usize,
+        mut p: Packet,
+        out: &mut O,
+        cx: &mut Context<'_>,
+    ) {
+        self.set(&mut p);
+        out.push(0, p, cx);
     }
 
     #[inline]

@@ -175,7 +175,18 @@ impl IPGWOptions {
     }
 
     /// `Ok` to output 0, `Err(Some)` to output 1, `Err(None)` dropped.
+    #[inline]
     fn action(&mut self, p: Packet, cx: &mut Context<'_>) -> Result<Packet, Option<Packet>> {
+        // The common case, a header without options, passes untouched.
+        if p.network_header_length().is_none_or(|h| h <= HEADER_LEN) {
+            return Ok(p);
+        }
+        self.options(p, cx)
+    }
+
+    /// `action` for a header with options.
+    #[inline(never)]
+    fn options(&mut self, p: Packet, cx: &mut Context<'_>) -> Result<Packet, Option<Packet>> {
         let hlen = p.network_header_length().unwrap_or(0);
         let Some(nh) = p.network_header() else {
             return Ok(p);

@@ -50,24 +50,45 @@ pub fn generate(source: &Source, defines: &[(String, String)]) -> Result<String,
 /// Cargo's progress goes to stderr as it runs; its error text is returned on failure.
 pub fn compile(main_rs: &str, package: &str, output: &Path) -> Result<f64, String> {
     let started = Instant::now();
+    let dir = compile_many(
+        &[(package.to_string(), main_rs.to_string())],
+        package,
+        "release",
+    )?;
+    let built = dir.join(package);
+    std::fs::copy(&built, output)
+        .map_err(|e| format!("{} -> {}: {e}", built.display(), output.display()))?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Compiles several generated programs, `(name, main.rs)`, as one crate with cargo's
+/// `profile` (`release`, or `quick` for tests); returns the directory holding the programs.
+pub fn compile_many(
+    programs: &[(String, String)],
+    package: &str,
+    profile: &str,
+) -> Result<PathBuf, String> {
     let workspace = workspace_dir();
     let workspace = workspace.canonicalize().unwrap_or(workspace);
     let crate_dir = workspace.join("target/sluice-build").join(package);
-    std::fs::create_dir_all(crate_dir.join("src"))
-        .map_err(|e| format!("{}: {e}", crate_dir.display()))?;
+    let bin_dir = crate_dir.join("src/bin");
+    std::fs::create_dir_all(&bin_dir).map_err(|e| format!("{}: {e}", bin_dir.display()))?;
+    let names: Vec<&str> = programs.iter().map(|(n, _)| n.as_str()).collect();
     let ws = workspace.to_string_lossy();
     std::fs::write(
         crate_dir.join("Cargo.toml"),
-        codegen::cargo_toml(package, &ws),
+        codegen::cargo_toml(package, &ws, &names),
     )
     .map_err(|e| e.to_string())?;
-    std::fs::write(crate_dir.join("src/main.rs"), main_rs).map_err(|e| e.to_string())?;
+    for (name, source) in programs {
+        std::fs::write(bin_dir.join(format!("{name}.rs")), source).map_err(|e| e.to_string())?;
+    }
     // The workspace's lock file pins the same dependency versions.
     let _ = std::fs::copy(workspace.join("Cargo.lock"), crate_dir.join("Cargo.lock"));
     let target = workspace.join("target/sluice-generated");
-    eprintln!("sluice: compiling {package} (cargo build --release; dependencies are built once and reused)");
+    eprintln!("sluice: compiling {package} (cargo, profile {profile}; dependencies are built once and reused)");
     let result = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "--manifest-path"])
+        .args(["build", "--profile", profile, "--manifest-path"])
         .arg(crate_dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", &target)
         .output()
@@ -78,10 +99,7 @@ pub fn compile(main_rs: &str, package: &str, output: &Path) -> Result<f64, Strin
             String::from_utf8_lossy(&result.stderr)
         ));
     }
-    let built = target.join("release").join(package);
-    std::fs::copy(&built, output)
-        .map_err(|e| format!("{} -> {}: {e}", built.display(), output.display()))?;
-    Ok(started.elapsed().as_secs_f64())
+    Ok(target.join(profile))
 }
 
 /// A package name from a configuration's file name.
