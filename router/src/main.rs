@@ -114,6 +114,17 @@ enum Command {
         #[arg(long)]
         emit_source: bool,
     },
+    /// Packets per second through a configuration whose source is InfiniteSource or FromDump.
+    Bench {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Compile the configuration first (`sluice build --host`) and time the program.
+        #[arg(long)]
+        compiled: bool,
+        /// Runs to take the median of.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Push real traffic through a host-mode datapath and report what happened.
     Demo {
         /// Read this pcap instead of synthesising traffic.
@@ -269,6 +280,24 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 "built {} ({} KiB) in {secs:.1} s",
                 output.display(),
                 size / 1024
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { config, compiled, runs } => {
+            let source = config.source();
+            let result = if compiled {
+                cli::bench::bench_compiled(&source, runs, &std::env::temp_dir())?
+            } else {
+                cli::bench::bench_interpreted(&source, runs)?
+            };
+            let mode = if compiled { "compiled" } else { "interpreted" };
+            println!(
+                "{mode}: {} packets, median {:.3} s of {} runs: {:.2} Mpps, {:.1} ns/packet",
+                result.packets,
+                result.median(),
+                result.seconds.len(),
+                result.mpps(),
+                result.ns_per_packet()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -1,5 +1,6 @@
 //! The `sluice` command line's subcommands, as library functions so tests can call them.
 
+pub mod bench;
 pub mod build;
 pub mod graph;
 pub mod load;

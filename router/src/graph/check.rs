@@ -60,7 +60,8 @@ pub struct Resolved {
 }
 
 /// The element facts the checks need: a name for messages and the class, if known (an
-/// unknown class was reported already; its ports are taken as they are used).
+/// unknown class was reported already; its ports are taken as they are used, and no
+/// push/pull, reuse or unused-port error is reported on its account).
 #[derive(Debug, Clone, Copy)]
 pub struct Node<'a> {
     /// The element's name in the flat graph.
@@ -136,12 +137,14 @@ pub fn check(nodes: &[Node<'_>], links: &[Link]) -> (Resolved, Vec<GraphError>) 
         .collect();
     // Agnostic input -> agnostic output pairs that flow into each other act as internal
     // connections (output side first, as Click adds them).
+    // An element of unknown class has no internal flow: nothing is known about it, so it
+    // spreads no push or pull through itself.
+    let known = |i: usize| nodes[i].class.is_some();
     let mut internal: Vec<Link> = Vec::new();
     for i in 0..n {
-        let flow = nodes[i]
-            .class
-            .map(|c| c.flow)
-            .unwrap_or(sluice_elements::element::Flow::Complete);
+        let Some(flow) = nodes[i].class.map(|c| c.flow) else {
+            continue;
+        };
         let agnostic = |ps: &[Processing]| -> Vec<usize> {
             ps.iter()
                 .enumerate()
@@ -170,7 +173,13 @@ pub fn check(nodes: &[Node<'_>], links: &[Link]) -> (Resolved, Vec<GraphError>) 
         .map(|(c, l)| (Some(*c), *l))
         .chain(internal.iter().map(|l| (None, *l)))
         .collect();
-    let mut dead = vec![false; all.len()];
+    // Connections to or from an element of unknown class take no part in the push/pull
+    // resolution: its ports' processing is unknown, and Click stops at the unknown class
+    // before these checks, so any error they caused would be spurious.
+    let mut dead: Vec<bool> = all
+        .iter()
+        .map(|(_, l)| !known(l.from.element) || !known(l.to.element))
+        .collect();
     loop {
         let mut changed = false;
         for (k, (c, l)) in all.iter().enumerate() {
@@ -239,6 +248,13 @@ pub fn check(nodes: &[Node<'_>], links: &[Link]) -> (Resolved, Vec<GraphError>) 
     let mut used_in: Vec<Vec<bool>> = (0..n).map(|i| vec![false; nin[i]]).collect();
     for (c, l) in &live {
         let (f, t) = (l.from, l.to);
+        if !known(f.element) || !known(t.element) {
+            // Whether this end pushes or pulls is unknown: the port counts as used, and
+            // no reuse is reported on its account.
+            used_out[f.element][f.port] = true;
+            used_in[t.element][t.port] = true;
+            continue;
+        }
         if used_out[f.element][f.port] && !output_pull[f.element][f.port] {
             errors.push(GraphError {
                 subject: Subject::Link(*c),
@@ -260,7 +276,7 @@ pub fn check(nodes: &[Node<'_>], links: &[Link]) -> (Resolved, Vec<GraphError>) 
             used_in[t.element][t.port] = true;
         }
     }
-    for (i, node) in nodes.iter().enumerate() {
+    for (i, node) in nodes.iter().enumerate().filter(|(i, _)| known(*i)) {
         for (p, _) in used_in[i].iter().enumerate().filter(|(_, used)| !**used) {
             errors.push(GraphError {
                 subject: Subject::Element(i),
