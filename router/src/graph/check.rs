@@ -246,15 +246,18 @@ pub fn check(nodes: &[Node<'_>], links: &[Link]) -> (Resolved, Vec<GraphError>) 
     // output; every port is used.
     let mut used_out: Vec<Vec<bool>> = (0..n).map(|i| vec![false; nout[i]]).collect();
     let mut used_in: Vec<Vec<bool>> = (0..n).map(|i| vec![false; nin[i]]).collect();
-    for (c, l) in &live {
+    // Connections touching an element of unknown class (whose ends may push or pull) only
+    // mark their ports used, after the others, so no reuse is reported on their account.
+    let (with_known, with_unknown): (Vec<_>, Vec<_>) = live
+        .iter()
+        .partition(|(_, l)| known(l.from.element) && known(l.to.element));
+    for (_, l) in &with_unknown {
+        used_out[l.from.element][l.from.port] = true;
+        used_in[l.to.element][l.to.port] = true;
+    }
+    let mut reused_by_unknown_only = (used_out.clone(), used_in.clone());
+    for (c, l) in &with_known {
         let (f, t) = (l.from, l.to);
-        if !known(f.element) || !known(t.element) {
-            // Whether this end pushes or pulls is unknown: the port counts as used, and
-            // no reuse is reported on its account.
-            used_out[f.element][f.port] = true;
-            used_in[t.element][t.port] = true;
-            continue;
-        }
         if used_out[f.element][f.port] && !output_pull[f.element][f.port] {
             errors.push(GraphError {
                 subject: Subject::Link(*c),
