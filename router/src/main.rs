@@ -283,7 +283,11 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { config, compiled, runs } => {
+        Command::Bench {
+            config,
+            compiled,
+            runs,
+        } => {
             let source = config.source();
             let result = if compiled {
                 cli::bench::bench_compiled(&source, runs, &std::env::temp_dir())?

@@ -44,9 +44,16 @@ fn source_element(source: &Source) -> Result<String, String> {
         .flat
         .elements
         .iter()
-        .find(|e| matches!(e.class.as_str(), "InfiniteSource" | "FromDump" | "RatedSource"))
+        .find(|e| {
+            matches!(
+                e.class.as_str(),
+                "InfiniteSource" | "FromDump" | "RatedSource"
+            )
+        })
         .map(|e| e.name.clone())
-        .ok_or_else(|| "sluice bench needs a configuration whose source is InfiniteSource or FromDump".into())
+        .ok_or_else(|| {
+            "sluice bench needs a configuration whose source is InfiniteSource or FromDump".into()
+        })
 }
 
 /// Runs the configuration `runs` times in this process (interpreted) and times each run.
@@ -56,11 +63,18 @@ pub fn bench_interpreted(source: &Source, runs: usize) -> Result<BenchResult, St
     let mut seconds = Vec::new();
     let mut packets = 0;
     for _ in 0..runs.max(1) {
-        let options = RunOptions { handlers: vec![handler.clone()], ..RunOptions::default() };
+        let options = RunOptions {
+            handlers: vec![handler.clone()],
+            ..RunOptions::default()
+        };
         let started = Instant::now();
         let report = run(source, &options)?;
         seconds.push(started.elapsed().as_secs_f64());
-        packets = report.handlers.trim().parse().map_err(|_| format!("{handler}: not a count"))?;
+        packets = report
+            .handlers
+            .trim()
+            .parse()
+            .map_err(|_| format!("{handler}: not a count"))?;
     }
     Ok(BenchResult { packets, seconds })
 }
@@ -83,7 +97,10 @@ pub fn bench_compiled(source: &Source, runs: usize, dir: &Path) -> Result<BenchR
         if !out.status.success() {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         }
-        packets = String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| "the program printed no count".to_string())?;
+        packets = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .map_err(|_| "the program printed no count".to_string())?;
     }
     Ok(BenchResult { packets, seconds })
 }

@@ -251,11 +251,6 @@ pub fn check(nodes: &[Node<'_>], links: &[Link]) -> (Resolved, Vec<GraphError>) 
     let (with_known, with_unknown): (Vec<_>, Vec<_>) = live
         .iter()
         .partition(|(_, l)| known(l.from.element) && known(l.to.element));
-    for (_, l) in &with_unknown {
-        used_out[l.from.element][l.from.port] = true;
-        used_in[l.to.element][l.to.port] = true;
-    }
-    let mut reused_by_unknown_only = (used_out.clone(), used_in.clone());
     for (c, l) in &with_known {
         let (f, t) = (l.from, l.to);
         if used_out[f.element][f.port] && !output_pull[f.element][f.port] {
@@ -278,6 +273,10 @@ pub fn check(nodes: &[Node<'_>], links: &[Link]) -> (Resolved, Vec<GraphError>) 
             used_out[f.element][f.port] = true;
             used_in[t.element][t.port] = true;
         }
+    }
+    for (_, l) in &with_unknown {
+        used_out[l.from.element][l.from.port] = true;
+        used_in[l.to.element][l.to.port] = true;
     }
     for (i, node) in nodes.iter().enumerate().filter(|(i, _)| known(*i)) {
         for (p, _) in used_in[i].iter().enumerate().filter(|(_, used)| !**used) {
@@ -480,5 +479,40 @@ mod tests {
                     || m.contains("connected to 't' push input 0")),
             "{msgs:?}"
         );
+    }
+
+    #[test]
+    fn unknown_classes_cause_no_push_pull_reuse_or_unused_errors() {
+        let queue = with_processing(ProcessingSpec::PUSH_TO_PULL);
+        let unknown = |name| Node { name, class: None };
+        // q (pull output) -> u1 (unknown, e.g. a pull-to-push unqueue) -> c (agnostic)
+        // -> t (push Tee); t[1] -> u2 (unknown) and t[0] -> u2 too; u2 uses only input 1.
+        let nodes = [
+            Node {
+                name: "q",
+                class: Some(&queue),
+            },
+            unknown("u1"),
+            node("c", "Counter"),
+            node("t", "Tee"),
+            unknown("u2"),
+            node("s", "InfiniteSource"),
+        ];
+        let links = [
+            link(5, 0, 0, 0),
+            link(0, 0, 1, 0),
+            link(1, 0, 2, 0),
+            link(2, 0, 3, 0),
+            link(3, 0, 4, 1),
+            link(3, 1, 4, 1),
+        ];
+        let (_, errors) = check(&nodes, &links);
+        assert!(errors.is_empty(), "{errors:?}");
+        // A known element's own unused port is still reported next to an unknown one.
+        let nodes = [unknown("u"), node("t", "Tee"), node("d", "Discard")];
+        let links = [link(0, 0, 1, 0), link(1, 1, 2, 0)];
+        let (_, errors) = check(&nodes, &links);
+        let msgs: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(msgs, ["'t' output 0 unused"]);
     }
 }
