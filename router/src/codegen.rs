@@ -125,8 +125,8 @@ pub fn generate(input: &Input<'_>) -> String {
 
     // Delivery functions.
     let _ = writeln!(w, "impl Compiled {{");
-    for i in 0..n {
-        if cyclic[i] {
+    for (i, &on_cycle) in cyclic.iter().enumerate() {
+        if on_cycle {
             let _ = writeln!(
                 w,
                 "    /// `{}` is on a push cycle: its pushes are delivered after it returns.",
@@ -411,10 +411,10 @@ pub fn generate(input: &Input<'_>) -> String {
     // Construction and main.
     let _ = writeln!(w, "fn build(s: &Setup) -> Result<Compiled, String> {{");
     let _ = writeln!(w, "    Ok(Compiled {{");
-    for i in 0..n {
+    for (i, &on_cycle) in cyclic_fields.iter().enumerate() {
         let _ = writeln!(w, "        e{i}: Some(Box::new(s.configure({i})?)),");
         let _ = writeln!(w, "        q{i}: VecDeque::new(),");
-        if cyclic_fields[i] {
+        if on_cycle {
             let _ = writeln!(w, "        o{i}: Vec::new(),");
         }
     }

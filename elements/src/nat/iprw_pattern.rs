@@ -112,7 +112,8 @@ fn address_variation(
     let body = strip_suffix(word, sequential, same_first);
     if let Some((a, b)) = body.split_once('-') {
         let (a, b) = (parse_addr(a)?, parse_addr(b)?);
-        return (b >= a).then_some((a, b - a));
+        // `then`, not `then_some`: the difference must not be computed for a reversed range.
+        return (b >= a).then(|| (a, b - a));
     }
     let prefix = Ipv4Prefix::from_arg(body, &NoNames).ok()?;
     let addr = prefix.address.to_u32();
@@ -135,7 +136,7 @@ fn port_variation(word: &str, sequential: &mut bool, same_first: &mut bool) -> O
     let body = strip_suffix(word, sequential, same_first);
     let (l, h) = body.split_once('-')?;
     let (l, h) = (parse_int(l)?, parse_int(h)?);
-    (l >= 0 && h >= l && h < 65536).then_some((l as u32, (h - l) as u32))
+    (l >= 0 && h >= l && h < 65536).then(|| (l as u32, (h - l) as u32))
 }
 
 /// What a pattern decides for a new flow.
@@ -355,6 +356,20 @@ impl Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reversed_address_range_is_an_error_not_a_panic() {
+        // Found by the `config` fuzz target: `B - A` was computed before `B >= A` was checked.
+        let (mut seq, mut same) = (false, true);
+        assert_eq!(
+            address_variation("10.0.0.9-10.0.0.1", &mut seq, &mut same),
+            None
+        );
+        assert_eq!(
+            address_variation("10.0.0.1-10.0.0.9", &mut seq, &mut same),
+            Some((0x0a00_0001, 8))
+        );
+    }
 
     fn fid(s: [u8; 4], sp: u16, d: [u8; 4], dp: u16) -> FlowId {
         FlowId {
