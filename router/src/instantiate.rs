@@ -45,18 +45,29 @@ pub struct AddressNames {
     elements: BTreeMap<String, usize>,
 }
 
+/// `name` without the type suffix `suffix` (Click's `NAME:ip`, `NAME:ipnet`, `NAME:eth`,
+/// which make an AddressInfo name's kind explicit), or `name` itself.
+fn unsuffixed<'a>(name: &'a str, suffix: &str) -> &'a str {
+    name.strip_suffix(suffix)
+        .and_then(|n| n.strip_suffix(':'))
+        .unwrap_or(name)
+}
+
 impl Resolver for AddressNames {
     fn ip_address(&self, name: &str) -> Option<Ipv4Address> {
-        self.ipv4.get(name)?.first().map(|p| p.address)
+        self.ipv4
+            .get(unsuffixed(name, "ip"))?
+            .first()
+            .map(|p| p.address)
     }
 
     fn ip_prefix(&self, name: &str) -> Option<Ipv4Prefix> {
         // A name with an address and a prefix (`10.0.0.1/8`) stands for both.
-        self.ipv4.get(name)?.last().copied()
+        self.ipv4.get(unsuffixed(name, "ipnet"))?.last().copied()
     }
 
     fn ether_address(&self, name: &str) -> Option<EthernetAddress> {
-        self.ether.get(name).copied()
+        self.ether.get(unsuffixed(name, "eth")).copied()
     }
 
     fn element(&self, name: &str) -> Option<usize> {
@@ -221,4 +232,48 @@ pub fn summary(instance: &Instance) -> String {
     classes.sort_unstable();
     classes.dedup();
     format!("{n} elements of {} classes, {c} connections", classes.len()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{flatten_str, FlattenOptions};
+
+    /// The messages `instantiate` reports for `text`.
+    fn messages(text: &str) -> Vec<String> {
+        let (_, flat, errs) = flatten_str("t.click", text, &FlattenOptions::default());
+        assert!(errs.is_empty(), "{errs:?}");
+        instantiate(flat)
+            .errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn address_info_names_take_click_type_suffixes() {
+        let text = "AddressInfo(a 10.0.0.1 10.0.0.0/8 00:50:ba:85:84:a9, b 02:00:0a:11:22:1f);
+            InfiniteSource(LIMIT 1, STOP true)
+            -> EtherEncap(0x0800, a:eth, b:eth)
+            -> Strip(14) -> SetIPAddress(a:ip) -> Discard;";
+        assert_eq!(messages(text), Vec::<String>::new());
+        let text = "AddressInfo(a 10.0.0.1);
+            InfiniteSource(LIMIT 1, STOP true) -> EtherEncap(0x0800, a:eth, a:eth) -> Discard;";
+        assert_eq!(messages(text).len(), 2, "a has no Ethernet address");
+    }
+
+    #[test]
+    fn unknown_classes_cause_no_connection_errors_on_their_neighbours() {
+        // `Unqueue2` stands for a pull-to-push class Sluice lacks: the push/pull of its
+        // ports is unknown, so only the unknown class is reported.
+        let text = "InfiniteSource(LIMIT 1, STOP true) -> q :: Queue -> u :: Unqueue2
+            -> Counter -> t :: Tee; t[0] -> Discard; t[1] -> Mystery;";
+        assert_eq!(
+            messages(text),
+            [
+                "unknown element class 'Unqueue2'",
+                "unknown element class 'Mystery'"
+            ]
+        );
+    }
 }
