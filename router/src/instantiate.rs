@@ -41,6 +41,7 @@ pub struct Checked {
 #[derive(Debug, Default, Clone)]
 pub struct AddressNames {
     ipv4: BTreeMap<String, Vec<Ipv4Prefix>>,
+    ip: BTreeMap<String, Ipv4Address>,
     ether: BTreeMap<String, EthernetAddress>,
     elements: BTreeMap<String, usize>,
 }
@@ -55,10 +56,9 @@ fn unsuffixed<'a>(name: &'a str, suffix: &str) -> &'a str {
 
 impl Resolver for AddressNames {
     fn ip_address(&self, name: &str) -> Option<Ipv4Address> {
-        self.ipv4
-            .get(unsuffixed(name, "ip"))?
-            .first()
-            .map(|p| p.address)
+        // Only names given an address (`a 10.0.0.1`, `a 10.0.0.1/8`); a network alone
+        // (`n 10.0.0.0/8`) is not an address, as in Click.
+        self.ip.get(unsuffixed(name, "ip")).copied()
     }
 
     fn ip_prefix(&self, name: &str) -> Option<Ipv4Prefix> {
@@ -96,6 +96,7 @@ impl AddressNames {
                 }
                 if let Some(ip) = entry.ip() {
                     prefixes.insert(0, Ipv4Prefix::new(ip, 32));
+                    names.ip.insert(entry.name.clone(), ip);
                 }
                 if !prefixes.is_empty() {
                     names.ipv4.insert(entry.name.clone(), prefixes);
@@ -237,6 +238,26 @@ pub fn summary(instance: &Instance) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipclassifier_net_takes_address_info_networks() {
+        // `n` is a network only; `intern` is an address and its network.
+        let text = "AddressInfo(n 10.0.0.0/8, intern 10.0.0.1/8);\n\
+                    InfiniteSource(LIMIT 1, STOP true) -> Strip(14) -> CheckIPHeader\n\
+                    -> c :: IPClassifier(src net n, dst net intern, dst host intern, -);\n\
+                    c[0] -> Discard; c[1] -> Discard; c[2] -> Discard; c[3] -> Discard;";
+        let (_, flat, errors) = crate::lang::flatten_str("t.click", text, &Default::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let checked = instantiate(flat);
+        assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+        let names = AddressNames::from_flat(&checked.instance.expect("checked").flat);
+        assert_eq!(names.ip_address("n"), None);
+        assert_eq!(
+            names.ip_address("intern"),
+            Some(Ipv4Address::new(10, 0, 0, 1))
+        );
+        assert_eq!(names.ip_prefix("n").map(|p| p.len()), Some(Some(8)));
+    }
     use crate::lang::{flatten_str, FlattenOptions};
 
     /// The messages `instantiate` reports for `text`.

@@ -1092,7 +1092,16 @@ impl<'a> Parser<'a> {
                     prim.u = v as u32;
                 }
                 Looked::Unknown | Looked::Type(_) => {
-                    if let Some(v) = int_arg(&wd) {
+                    // After `net`, a name that stands for both an address and a network
+                    // (AddressInfo's `intern 10.0.0.1/8`) means the network.
+                    let net_first = (prim.ty == TYPE_NET && header != b'e' && !wd.contains('/'))
+                        .then(|| self.names.ip_prefix(&wd))
+                        .flatten();
+                    if let Some(p) = net_first {
+                        prim.data = TYPE_NET;
+                        prim.u = p.address.to_u32();
+                        prim.mask = p.mask.to_u32();
+                    } else if let Some(v) = int_arg(&wd) {
                         prim.data = TYPE_INT;
                         prim.u = v as u32;
                     } else if let (true, Ok(a)) =
