@@ -146,3 +146,21 @@ pub fn configure<E: Element>(config: &str, ports: Ports) -> Result<E, ConfigErro
     };
     E::configure(reader, &cx)
 }
+
+/// A file of the shared Click differential corpus, read in place from
+/// `shared/corpus/click-diff/CASE/NAME` beside the checkout (or under `$SLUICE_SHARED`), for
+/// golden tests against the bytes Click wrote. The corpus is never copied into the
+/// repository.
+#[cfg(feature = "std")]
+pub fn corpus_file(case: &str, name: &str) -> Vec<u8> {
+    let shared = std::env::var("SLUICE_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let path = shared.join("corpus/click-diff").join(case).join(name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the shared corpus must sit beside the checkout)",
+            path.display()
+        )
+    })
+}

@@ -482,8 +482,14 @@ mod tests {
 
     #[test]
     fn corpus_05_time_exceeded_bytes() {
-        let input = pcap_frames(include_bytes!("testdata/05-in.pcap"));
-        let expected = pcap_frames(include_bytes!("testdata/05-out-icmp.pcap"));
+        let input = pcap_frames(&crate::element::testing::corpus_file(
+            "05-decipttl-icmperror",
+            "in.pcap",
+        ));
+        let expected = pcap_frames(&crate::element::testing::corpus_file(
+            "05-decipttl-icmperror",
+            "out-icmp.pcap",
+        ));
         let pool = pool();
         let mut e = element("192.0.2.1, timeexceeded");
         let mut out = Collect::new();
@@ -530,8 +536,14 @@ mod tests {
 
     #[test]
     fn corpus_14_needfrag_redirect_parameterproblem_bytes() {
-        let input = pcap_frames(include_bytes!("testdata/14-in.pcap"));
-        let eth0 = pcap_frames(include_bytes!("testdata/14-out-eth0.pcap"));
+        let input = pcap_frames(&crate::element::testing::corpus_file(
+            "14-two-port-iprouter",
+            "in.pcap",
+        ));
+        let eth0 = pcap_frames(&crate::element::testing::corpus_file(
+            "14-two-port-iprouter",
+            "out-eth0.pcap",
+        ));
         let pool = pool();
         let eth0_addr = Ipv4Address::new(192, 0, 2, 1);
         let eth1_addr = Ipv4Address::new(198, 51, 100, 1);

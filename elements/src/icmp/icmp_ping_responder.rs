@@ -216,8 +216,14 @@ mod tests {
 
     #[test]
     fn corpus_14_echo_replies() {
-        let input = pcap_frames(include_bytes!("testdata/14-in.pcap"));
-        let eth0 = pcap_frames(include_bytes!("testdata/14-out-eth0.pcap"));
+        let input = pcap_frames(&crate::element::testing::corpus_file(
+            "14-two-port-iprouter",
+            "in.pcap",
+        ));
+        let eth0 = pcap_frames(&crate::element::testing::corpus_file(
+            "14-two-port-iprouter",
+            "out-eth0.pcap",
+        ));
         let pool = pool();
         let mut e: ICMPPingResponder = configure("", ports(1)).unwrap();
         let mut out = Collect::new();

@@ -165,11 +165,23 @@ mod tests {
     /// 198.51.100.1, -) -> rw; rw[0] and rw[1] -> EtherEncap; rw[2] -> Unstrip(14).
     #[test]
     fn corpus_07_iprewriter_napt() {
-        let input = pcap_frames(include_bytes!("testdata/in.pcap"));
+        let input = pcap_frames(&crate::element::testing::corpus_file(
+            "07-iprewriter-napt",
+            "in.pcap",
+        ));
         let want = [
-            pcap_frames(include_bytes!("testdata/out0-outbound.pcap")),
-            pcap_frames(include_bytes!("testdata/out1-inbound.pcap")),
-            pcap_frames(include_bytes!("testdata/out2-unsolicited.pcap")),
+            pcap_frames(&crate::element::testing::corpus_file(
+                "07-iprewriter-napt",
+                "out0-outbound.pcap",
+            )),
+            pcap_frames(&crate::element::testing::corpus_file(
+                "07-iprewriter-napt",
+                "out1-inbound.pcap",
+            )),
+            pcap_frames(&crate::element::testing::corpus_file(
+                "07-iprewriter-napt",
+                "out2-unsolicited.pcap",
+            )),
         ];
         let pool = Pool::new(PoolConfig::with_slots(64)).unwrap();
         let mut log = NoLog;

@@ -229,10 +229,22 @@ mod tests {
     /// length), IPClassifier by protocol, then the three checks with output 1.
     #[test]
     fn corpus_12_checks() {
-        let input = pcap_frames(include_bytes!("testdata/12-in.pcap"));
-        let bad_tcp = pcap_frames(include_bytes!("testdata/12-out-bad-tcp.pcap"));
-        let bad_udp = pcap_frames(include_bytes!("testdata/12-out-bad-udp.pcap"));
-        let bad_icmp = pcap_frames(include_bytes!("testdata/12-out-bad-icmp.pcap"));
+        let input = pcap_frames(&crate::element::testing::corpus_file(
+            "12-checksums",
+            "in.pcap",
+        ));
+        let bad_tcp = pcap_frames(&crate::element::testing::corpus_file(
+            "12-checksums",
+            "out-bad-tcp.pcap",
+        ));
+        let bad_udp = pcap_frames(&crate::element::testing::corpus_file(
+            "12-checksums",
+            "out-bad-udp.pcap",
+        ));
+        let bad_icmp = pcap_frames(&crate::element::testing::corpus_file(
+            "12-checksums",
+            "out-bad-icmp.pcap",
+        ));
         let pool = pool();
         let mut ctcp: CheckTCPHeader = configure("DETAILS true", TWO).unwrap();
         let mut cudp: CheckUDPHeader = configure("", TWO).unwrap();

@@ -200,9 +200,18 @@ mod tests {
     /// SetUDPChecksum by protocol; other protocols pass.
     #[test]
     fn corpus_12_checksums() {
-        let input = pcap_frames(include_bytes!("testdata/12-in.pcap"));
-        let fixed = pcap_frames(include_bytes!("testdata/12-out-fixed.pcap"));
-        let unfixable = pcap_frames(include_bytes!("testdata/12-out-udp-unfixable.pcap"));
+        let input = pcap_frames(&crate::element::testing::corpus_file(
+            "12-checksums",
+            "in.pcap",
+        ));
+        let fixed = pcap_frames(&crate::element::testing::corpus_file(
+            "12-checksums",
+            "out-fixed.pcap",
+        ));
+        let unfixable = pcap_frames(&crate::element::testing::corpus_file(
+            "12-checksums",
+            "out-udp-unfixable.pcap",
+        ));
         let pool = pool();
         let mut st: SetTCPChecksum = configure("", ports(1)).unwrap();
         let mut su: SetUDPChecksum = configure("", ports(2)).unwrap();
