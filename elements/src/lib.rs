@@ -20,7 +20,7 @@
 //!   [`arp`], [`ip`], [`icmp`], [`tcpudp`], [`nat`], and host I/O in [`io`].
 //!
 //! The crate is `no_std` + `alloc` so the guest can embed it; the `std` feature adds host-only
-//! pieces. It forbids `unsafe`: everything that touches raw memory lives in `sluice-drivers`
+//! pieces. It is `#![forbid(unsafe_code)]`: everything that touches raw memory lives in `sluice-drivers`
 //! and `sluice-libos`.
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]

@@ -1,7 +1,7 @@
 //! Host packet devices as FromDevice and ToDevice see them: the [`HostDevice`] trait, the
 //! [`DeviceSpec`] that names one, and the process-wide opener a program registers.
 //!
-//! This crate forbids `unsafe`, so it cannot open a TAP or a packet socket itself. A program
+//! This crate is `#![forbid(unsafe_code)]`, so it cannot open a TAP or a packet socket itself. A program
 //! that can (the `sluice` command, with `sluice-drivers`) registers an opener at start with
 //! [`set_device_opener`]; the elements open their devices through [`open_device`] and
 //! [`attach`]. A program that registers nothing still configures and checks device
