@@ -61,96 +61,15 @@ rewriter_element!(IPAddrPairRewriter, "IPAddrPairRewriter", Kind::IpAddrPair, ["
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::element::testing::{configure, Collect};
-    use crate::element::{Context, Element, NoLog, Ports};
-    use crate::packet::{Packet, Pool, PoolConfig, Timestamp};
-    use crate::wire::checksum::checksum;
-    use alloc::vec::Vec;
+    use crate::element::testing::Collect;
+    use crate::element::{Context, Element, NoLog};
+    use crate::packet::{Pool, PoolConfig, Timestamp};
+
+    use super::super::test_packets::*;
 
     const CLIENT: [u8; 4] = [10, 0, 0, 2];
     const SERVER: [u8; 4] = [203, 0, 113, 5];
     const PUBLIC: [u8; 4] = [198, 51, 100, 1];
-    const PORTS: Ports = Ports {
-        inputs: 2,
-        outputs: 2,
-    };
-
-    /// An IPv4 header (ident 1, TTL 64) followed by `l4`, with the IP checksum and the
-    /// transport checksum (TCP/UDP over the pseudo-header, ICMP over the message) computed
-    /// from scratch.
-    fn ip(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
-        let len = u16::try_from(20 + l4.len()).unwrap().to_be_bytes();
-        let mut v = alloc::vec![0x45, 0, len[0], len[1], 0, 1, 0, 0, 64, proto, 0, 0];
-        v.extend_from_slice(&src);
-        v.extend_from_slice(&dst);
-        let c = checksum(&v);
-        v[10..12].copy_from_slice(&c.to_be_bytes());
-        let at = match proto {
-            6 => 16,
-            17 => 6,
-            _ => 2,
-        };
-        let mut seg = l4.to_vec();
-        seg[at..at + 2].copy_from_slice(&[0, 0]);
-        let c = if proto == 1 {
-            checksum(&seg)
-        } else {
-            let mut pseudo = Vec::new();
-            pseudo.extend_from_slice(&src);
-            pseudo.extend_from_slice(&dst);
-            pseudo.extend_from_slice(&[0, proto]);
-            pseudo.extend_from_slice(&u16::try_from(seg.len()).unwrap().to_be_bytes());
-            pseudo.extend_from_slice(&seg);
-            checksum(&pseudo)
-        };
-        seg[at..at + 2].copy_from_slice(&c.to_be_bytes());
-        v.extend_from_slice(&seg);
-        v
-    }
-
-    /// `ip` behind an Ethernet header.
-    fn frame(ip: &[u8]) -> Vec<u8> {
-        let mut v = alloc::vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0];
-        v.extend_from_slice(ip);
-        v
-    }
-
-    /// `frame` in a packet with its network header marked, as CheckIPHeader leaves it.
-    fn packet(pool: &Pool, frame: &[u8]) -> Packet {
-        let mut p = pool.packet(frame).unwrap();
-        p.set_network_header(14, 20).unwrap();
-        p.into()
-    }
-
-    /// Pushes `frame` into `input` and returns the one packet that came out, with its port.
-    fn push_one<E: Element>(
-        rw: &mut E,
-        input: usize,
-        frame: &[u8],
-        pool: &Pool,
-        cx: &mut Context<'_>,
-    ) -> (usize, Vec<u8>) {
-        let mut out = Collect::new();
-        rw.push(input, packet(pool, frame), &mut out, cx);
-        assert_eq!(out.total(), 1, "exactly one packet out");
-        let port = (0..out.ports.len()).find(|&i| out.count(i) == 1).unwrap();
-        (port, out.port(port)[0].data().to_vec())
-    }
-
-    fn udp(sport: u16, dport: u16) -> Vec<u8> {
-        let mut u = alloc::vec![0u8; 8];
-        u[0..2].copy_from_slice(&sport.to_be_bytes());
-        u[2..4].copy_from_slice(&dport.to_be_bytes());
-        u[4..6].copy_from_slice(&12u16.to_be_bytes());
-        u.extend_from_slice(b"ping");
-        u
-    }
-
-    fn setup<E: Element>(config: &str, cx: &mut Context<'_>) -> E {
-        let mut rw: E = configure(config, PORTS).unwrap();
-        rw.initialize(cx).unwrap();
-        rw
-    }
 
     #[test]
     fn rewrites_address_pair_and_reply_back() {

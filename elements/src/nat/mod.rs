@@ -14,6 +14,8 @@ pub(crate) mod iprw_base;
 mod iprw_pattern;
 mod iprw_table;
 mod tcp_rewriter;
+#[cfg(test)]
+mod test_packets;
 mod udp_rewriter;
 
 pub use icmp_ping_rewriter::ICMPPingRewriter;
