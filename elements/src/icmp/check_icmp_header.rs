@@ -1,15 +1,14 @@
 //! `CheckICMPHeader`: checks the length and checksum of ICMP messages.
 
-use alloc::format;
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
+use alloc::string::String;
 
 use crate::element::args::{Args, ConfigError};
 use crate::element::{
-    handler, Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec,
-    Handlers, Input, Level, Output, PortCount, PortRange, Processing, ProcessingSpec,
+    ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers, Input,
+    Output, PortCount, PortRange, Processing, ProcessingSpec,
 };
 use crate::packet::Packet;
+use crate::tcpudp::header_check::{self, HeaderCheck};
 use crate::wire::checksum;
 use crate::wire::icmp::{self, msg_type};
 use crate::wire::ipv4::{self, protocol, Ipv4Packet};
@@ -75,11 +74,7 @@ const REASON_TEXTS: [&str; 3] = ["not ICMP", "bad packet length", "bad ICMP chec
 /// CheckIPHeader, CheckTCPHeader, CheckUDPHeader, MarkIPHeader.
 #[derive(Debug)]
 pub struct CheckICMPHeader {
-    name: String,
-    outputs: usize,
-    verbose: bool,
-    drops: u64,
-    details: Option<[u64; 3]>,
+    check: HeaderCheck,
 }
 
 impl CheckICMPHeader {
@@ -115,23 +110,6 @@ impl CheckICMPHeader {
         }
         Ok(())
     }
-
-    fn count(&mut self, reason: Reason, cx: &mut Context<'_>) {
-        if self.drops == 0 || self.verbose {
-            cx.log(
-                Level::Warning,
-                &self.name,
-                format_args!(
-                    "ICMP header check failed: {}",
-                    REASON_TEXTS[reason as usize]
-                ),
-            );
-        }
-        self.drops += 1;
-        if let Some(details) = &mut self.details {
-            details[reason as usize] += 1;
-        }
-    }
 }
 
 impl Element for CheckICMPHeader {
@@ -143,29 +121,15 @@ impl Element for CheckICMPHeader {
     };
 
     fn configure(mut args: Args<'_>, cx: &ConfigContext<'_>) -> Result<Self, ConfigError> {
-        let verbose = args.keyword::<bool>("VERBOSE").unwrap_or(false);
-        let details = args.keyword::<bool>("DETAILS").unwrap_or(false);
+        let check = HeaderCheck::configure(&mut args, cx, "ICMP", &REASON_TEXTS);
         args.finish()?;
-        Ok(CheckICMPHeader {
-            name: String::from(cx.name),
-            outputs: cx.ports.outputs,
-            verbose,
-            drops: 0,
-            details: details.then_some([0; 3]),
-        })
+        Ok(CheckICMPHeader { check })
     }
 
     #[inline]
     fn push<O: Output + ?Sized>(&mut self, _: usize, p: Packet, out: &mut O, cx: &mut Context<'_>) {
-        match Self::check(&p) {
-            Ok(()) => out.push(0, p, cx),
-            Err(reason) => {
-                self.count(reason, cx);
-                if self.outputs == 2 {
-                    out.push(1, p, cx);
-                }
-            }
-        }
+        let verdict = Self::check(&p).map_err(|r| r as usize);
+        self.check.route(verdict, p, out, cx);
     }
 
     #[inline]
@@ -176,42 +140,16 @@ impl Element for CheckICMPHeader {
         cx: &mut Context<'_>,
     ) -> Option<Packet> {
         let p = ports.pull(0, cx)?;
-        match Self::check(&p) {
-            Ok(()) => Some(p),
-            Err(reason) => {
-                self.count(reason, cx);
-                if self.outputs == 2 {
-                    ports.push(1, p, cx);
-                }
-                None
-            }
-        }
+        let verdict = Self::check(&p).map_err(|r| r as usize);
+        self.check.route_pulled(verdict, p, ports, cx)
     }
 }
 
 impl Handlers for CheckICMPHeader {
-    const HANDLERS: &'static [HandlerSpec] = &[
-        HandlerSpec::read("drops", "packets that failed the check"),
-        HandlerSpec::read("drop_details", "failures by reason (with DETAILS true)"),
-    ];
+    const HANDLERS: &'static [HandlerSpec] = header_check::HANDLERS;
 
     fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
-        match (name, &self.details) {
-            ("drops", _) => Ok(self.drops.to_string()),
-            ("drop_details", Some(details)) => Ok(details
-                .iter()
-                .zip(REASON_TEXTS)
-                .map(|(n, text)| format!("{n}\t{text}"))
-                .collect::<Vec<_>>()
-                .join("\n")),
-            ("drop_details", None) => Err(HandlerError::NoSuchHandler),
-            _ => Err(handler::missing(
-                Self::HANDLERS,
-                name,
-                Access::readable,
-                HandlerError::NotReadable,
-            )),
-        }
+        self.check.read_handler(name)
     }
 }
 
@@ -310,7 +248,7 @@ mod tests {
             assert!(e.pull(0, &mut feed, cx).is_none());
             assert!(e.pull(0, &mut feed, cx).is_some());
         });
-        assert_eq!(e.drops, 1);
+        assert_eq!(e.check.drops, 1);
         // With two outputs, a pulled bad packet is pushed on output 1, as in Click.
         let mut two: CheckICMPHeader = configure("", ports(2)).unwrap();
         let mut feed = Feed::new();

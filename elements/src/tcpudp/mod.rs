@@ -2,6 +2,7 @@
 
 mod check_tcp_header;
 mod check_udp_header;
+pub(crate) mod header_check;
 mod pseudo_header;
 mod set_tcp_checksum;
 mod set_udp_checksum;
