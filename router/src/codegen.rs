@@ -25,8 +25,35 @@ use core::fmt::Write as _;
 
 use crate::runtime::RouterInfo;
 
+/// What kind of program to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A Linux program (`sluice build --host`): it re-reads its embedded configuration at
+    /// start-up and runs like `sluice run`.
+    Host,
+    /// A guest image (`sluice build`): `no_std`, the flat configuration compiled in as
+    /// data, FromDevice/ToDevice on virtio NICs, started by the library OS.
+    Guest,
+}
+
+/// The guest's own types for classes whose host implementation cannot run in a guest.
+pub fn guest_type(class: &str) -> Option<&'static str> {
+    match class {
+        "FromDevice" => Some("sluice_drivers::virtio::FromDevice"),
+        "ToDevice" => Some("sluice_drivers::virtio::ToDevice"),
+        _ => None,
+    }
+}
+
+/// Classes that exist only on the host (files): a guest image cannot contain them.
+pub fn host_only(class: &str) -> bool {
+    matches!(class, "FromDump" | "ToDump")
+}
+
 /// What the generator needs: the router's description and its push/pull resolution.
 pub struct Input<'a> {
+    /// The kind of program.
+    pub target: Target,
     /// Names, classes, configurations, ports.
     pub info: &'a RouterInfo,
     /// Per element, per input: true if it pulls.
@@ -74,11 +101,24 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w);
     let _ = writeln!(
         w,
-        "#![allow(clippy::all, unused_mut, unused_variables, non_snake_case)]"
+        "#![allow(clippy::all, dead_code, unused_mut, unused_variables, non_snake_case)]"
     );
     let _ = writeln!(w);
-    let _ = writeln!(w, "use std::collections::VecDeque;");
-    let _ = writeln!(w, "use std::process::ExitCode;");
+    let guest = input.target == Target::Guest;
+    if guest {
+        let _ = writeln!(w, "#![no_std]");
+        let _ = writeln!(w, "#![no_main]");
+        let _ = writeln!(w);
+        let _ = writeln!(w, "extern crate alloc;");
+        let _ = writeln!(w);
+        let _ = writeln!(w, "use alloc::boxed::Box;");
+        let _ = writeln!(w, "use alloc::collections::VecDeque;");
+        let _ = writeln!(w, "use alloc::string::String;");
+        let _ = writeln!(w, "use alloc::vec::Vec;");
+    } else {
+        let _ = writeln!(w, "use std::collections::VecDeque;");
+        let _ = writeln!(w, "use std::process::ExitCode;");
+    }
     let _ = writeln!(w);
     let _ = writeln!(w, "use sluice_elements::element::{{Context, Element, HandlerContext, HandlerError, Handlers, Input, Output}};");
     let _ = writeln!(
@@ -93,14 +133,24 @@ pub fn generate(input: &Input<'_>) -> String {
         "const SOURCE_NAME: &str = {};",
         rust_string(input.source_name)
     );
-    let _ = writeln!(
-        w,
-        "const SOURCE: &str = {};",
-        rust_string(input.source_text)
-    );
-    let classes: Vec<String> = info.classes.iter().map(|c| rust_string(c.name)).collect();
-    let _ = writeln!(w, "const CLASSES: &[&str] = &[{}];", classes.join(", "));
+    if !guest {
+        let _ = writeln!(
+            w,
+            "const SOURCE: &str = {};",
+            rust_string(input.source_text)
+        );
+        let classes: Vec<String> = info.classes.iter().map(|c| rust_string(c.name)).collect();
+        let _ = writeln!(w, "const CLASSES: &[&str] = &[{}];", classes.join(", "));
+    }
     let _ = writeln!(w);
+    let types: Vec<String> = info
+        .classes
+        .iter()
+        .map(|c| match (guest, guest_type(c.name)) {
+            (true, Some(t)) => String::from(t),
+            _ => type_path((c.type_name)()),
+        })
+        .collect();
 
     // The struct.
     let _ = writeln!(
@@ -109,8 +159,8 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "pub struct Compiled {{");
     let cyclic_fields = on_push_cycle(input);
-    for (i, c) in info.classes.iter().enumerate() {
-        let _ = writeln!(w, "    e{i}: Option<Box<{}>>,", type_path((c.type_name)()));
+    for (i, ty) in types.iter().enumerate() {
+        let _ = writeln!(w, "    e{i}: Option<Box<{ty}>>,");
         let _ = writeln!(w, "    q{i}: VecDeque<(usize, Packet)>,");
         if cyclic_fields[i] {
             let _ = writeln!(w, "    o{i}: Vec<(usize, Packet)>,");
@@ -140,7 +190,7 @@ pub fn generate(input: &Input<'_>) -> String {
             let _ = writeln!(w, "            self.q{i}.push_back((port, p));");
             let _ = writeln!(w, "            return;");
             let _ = writeln!(w, "        }};");
-            let _ = writeln!(w, "        let mut outbox = sluice_router::compiled::Outbox(std::mem::take(&mut self.o{i}));");
+            let _ = writeln!(w, "        let mut outbox = sluice_router::compiled::Outbox(core::mem::take(&mut self.o{i}));");
             let _ = writeln!(w, "        e.push(port, p, &mut outbox, cx);");
             let _ = writeln!(w, "        self.e{i} = Some(e);");
             let _ = writeln!(w, "        for (port, p) in outbox.0.drain(..) {{ Ports{i}(self).push(port, p, cx); }}");
@@ -421,13 +471,107 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "    }})");
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
-    let _ = writeln!(w, "fn main() -> ExitCode {{");
+    if guest {
+        emit_setup(w, input, &types);
+        let _ = writeln!(w, "sluice_libos::guest_main!(SOURCE_NAME, setup, build);");
+    } else {
+        let _ = writeln!(w, "fn main() -> ExitCode {{");
+        let _ = writeln!(
+            w,
+            "    sluice_router::compiled::main(SOURCE_NAME, SOURCE, CLASSES, build)"
+        );
+        let _ = writeln!(w, "}}");
+    }
+    out
+}
+
+/// A guest's `setup()`: the flat configuration, the classes and the push/pull resolution,
+/// written out as data (the guest has no parser).
+fn emit_setup(w: &mut String, input: &Input<'_>, types: &[String]) {
+    let info = input.info;
+    let flat = &info.flat;
+    for (i, ty) in types.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "static CLASS_{i}: sluice_elements::element::ClassInfo = sluice_elements::element::class_info::<{ty}>();"
+        );
+    }
+    let _ = writeln!(w);
+    let span = |s: &crate::lang::Span| format!("sp({}, {}, {})", s.file.0, s.start, s.end);
+    let _ = writeln!(w, "fn setup() -> Setup {{");
+    let _ = writeln!(w, "    use alloc::string::ToString;");
+    let _ = writeln!(w, "    use alloc::vec;");
+    let _ = writeln!(w, "    use sluice_router::lang::*;");
+    let _ = writeln!(w, "    fn sp(file: u32, start: u32, end: u32) -> Span {{ Span {{ file: FileId(file), start, end }} }}");
+    let _ = writeln!(w, "    let flat = FlatConfig {{");
+    let _ = writeln!(w, "        elements: vec![");
+    for e in &flat.elements {
+        let context: Vec<String> = e.context.iter().map(span).collect();
+        let _ = writeln!(
+            w,
+            "            FlatElement {{ name: {}.to_string(), class: {}.to_string(), config: {}.to_string(), config_span: {}, decl_span: {}, context: vec![{}] }},",
+            rust_string(&e.name),
+            rust_string(&e.class),
+            rust_string(&e.config),
+            span(&e.config_span),
+            span(&e.decl_span),
+            context.join(", ")
+        );
+    }
+    let _ = writeln!(w, "        ],");
+    let _ = writeln!(w, "        connections: vec![");
+    for c in &flat.connections {
+        let _ = writeln!(
+            w,
+            "            FlatConnection {{ from: PortRef {{ element: {}, port: {} }}, to: PortRef {{ element: {}, port: {} }}, span: {} }},",
+            c.from.element, c.from.port, c.to.element, c.to.port, span(&c.span)
+        );
+    }
+    let _ = writeln!(w, "        ],");
+    let _ = writeln!(w, "        requirements: vec![");
+    for r in &flat.requirements {
+        let _ = writeln!(
+            w,
+            "            Requirement {{ kind: {}.to_string(), value: {}.to_string(), span: {} }},",
+            rust_string(&r.kind),
+            rust_string(&r.value),
+            span(&r.span)
+        );
+    }
+    let _ = writeln!(w, "        ],");
+    let _ = writeln!(w, "        defines: vec![");
+    for d in &flat.defines {
+        let _ = writeln!(
+            w,
+            "            FlatDefine {{ name: {}.to_string(), value: {}.to_string(), span: {} }},",
+            rust_string(&d.name),
+            rust_string(&d.value),
+            span(&d.span)
+        );
+    }
+    let _ = writeln!(w, "        ],");
+    let _ = writeln!(w, "    }};");
+    let classes: Vec<String> = (0..types.len()).map(|i| format!("&CLASS_{i}")).collect();
+    let _ = writeln!(w, "    let classes = vec![{}];", classes.join(", "));
+    let ports: Vec<String> = info
+        .ports
+        .iter()
+        .map(|(i, o)| format!("({i}, {o})"))
+        .collect();
+    let bools = |v: &[Vec<bool>]| -> String {
+        let rows: Vec<String> = v.iter().map(|r| format!("vec!{r:?}")).collect();
+        rows.join(", ")
+    };
     let _ = writeln!(
         w,
-        "    sluice_router::compiled::main(SOURCE_NAME, SOURCE, CLASSES, build)"
+        "    let resolved = sluice_router::graph::check::Resolved {{ ports: vec![{}], input_pull: vec![{}], output_pull: vec![{}] }};",
+        ports.join(", "),
+        bools(input.input_pull),
+        bools(input.output_pull)
     );
+    let _ = writeln!(w, "    Setup::from_parts(flat, classes, resolved)");
     let _ = writeln!(w, "}}");
-    out
+    let _ = writeln!(w);
 }
 
 /// For each element, true if a push from it can come back to it (it lies on a cycle of
@@ -469,6 +613,37 @@ fn on_push_cycle(input: &Input<'_>) -> Vec<bool> {
 /// one program per name in `bins` (`src/bin/NAME.rs`). The `release` profile optimizes for
 /// speed across crates (fat LTO, one code unit); `quick` builds fast for tests.
 pub fn cargo_toml(package: &str, workspace: &str, bins: &[&str]) -> String {
+    cargo_toml_for(Target::Host, package, workspace, bins)
+}
+
+/// The generated crate's `Cargo.toml` for `target`. A guest depends on the library OS and
+/// the virtio driver, without `std`, aborts on panic, and keeps frame pointers for
+/// backtraces (set by `sluice build` through RUSTFLAGS).
+pub fn cargo_toml_for(target: Target, package: &str, workspace: &str, bins: &[&str]) -> String {
+    if target == Target::Guest {
+        let mut t = format!(
+            "[package]\nname = {package:?}\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\nautobins = false\n\n\
+             [dependencies]\nsluice-elements = {{ path = {:?}, default-features = false }}\n\
+             sluice-router = {{ path = {:?}, default-features = false }}\n\
+             sluice-drivers = {{ path = {:?}, default-features = false, features = [\"virtio\"] }}\n\
+             sluice-libos = {{ path = {:?}, features = [\"guest\"] }}\n\n\
+             [profile.release]\nopt-level = 3\nlto = \"fat\"\ncodegen-units = 1\npanic = \"abort\"\ndebug = false\n\n\
+             [profile.quick]\ninherits = \"release\"\nlto = \"thin\"\ncodegen-units = 16\nopt-level = 1\n\n\
+             [profile.dev]\npanic = \"abort\"\n\n\
+             [workspace]\n",
+            format!("{workspace}/elements"),
+            format!("{workspace}/router"),
+            format!("{workspace}/drivers"),
+            format!("{workspace}/libos"),
+        );
+        for b in bins {
+            let _ = write!(
+                t,
+                "\n[[bin]]\nname = {b:?}\npath = \"src/bin/{b}.rs\"\ntest = false\nbench = false\n"
+            );
+        }
+        return t;
+    }
     let mut t = format!(
         "[package]\nname = {package:?}\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\nautobins = false\n\n\
          [dependencies]\nsluice-elements = {{ path = {:?} }}\nsluice-router = {{ path = {:?} }}\n\n\

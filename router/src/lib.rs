@@ -8,7 +8,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 pub mod cli;
 pub mod codegen;
-#[cfg(feature = "std")]
 pub mod compiled;
 #[cfg(feature = "std")]
 pub mod demo;

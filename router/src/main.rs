@@ -104,7 +104,7 @@ enum Command {
     Build {
         #[command(flatten)]
         config: ConfigArgs,
-        /// Build a Linux program (host mode). Guest images come with the unikernel.
+        /// Build a Linux program (host mode) instead of a guest image.
         #[arg(long)]
         host: bool,
         /// Where to write the program.
@@ -264,17 +264,23 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             output,
             emit_source,
         } => {
-            if !host {
-                return Err("sluice build: only --host programs can be built so far (guest images come with the unikernel)".into());
-            }
             let source = config.source();
-            let main_rs = cli::build::generate(&source, &config.defines)?;
+            let target = if host {
+                sluice_router::codegen::Target::Host
+            } else {
+                sluice_router::codegen::Target::Guest
+            };
+            let main_rs = cli::build::generate_for(target, &source, &config.defines)?;
             if emit_source {
                 print!("{main_rs}");
                 return Ok(ExitCode::SUCCESS);
             }
             let package = cli::build::package_name(&source);
-            let secs = cli::build::compile(&main_rs, &package, &output)?;
+            let secs = if host {
+                cli::build::compile(&main_rs, &package, &output)?
+            } else {
+                cli::build::compile_guest(&main_rs, &package, &output)?
+            };
             let size = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
             println!(
                 "built {} ({} KiB) in {secs:.1} s",

@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 
 use super::device::{attach, DeviceHandle, DeviceKind, DeviceSpec, HostDevice};
+use super::received::{mark_ip, packet_type_of};
 use crate::element::args::{Args, ConfigError};
 use crate::element::handler::missing;
 use crate::element::values::Word;
@@ -11,9 +12,8 @@ use crate::element::{
     Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
     Input, Level, Output, PortCount, PortRange, ProcessingSpec,
 };
-use crate::packet::{Batch, PacketType, WritablePacket, BATCH_CAPACITY};
-use crate::wire::ethernet::{EtherType, EthernetAddress, EthernetFrame, HEADER_LEN};
-use crate::wire::ipv4::Ipv4Packet;
+use crate::packet::{Batch, WritablePacket, BATCH_CAPACITY};
+use crate::wire::ethernet::{EthernetFrame, HEADER_LEN};
 
 /// Click's default SNAPLEN.
 const DEFAULT_SNAPLEN: u32 = 2046;
@@ -158,14 +158,9 @@ impl FromDevice {
             if self.protocol != 0 && ethertype != Some(self.protocol) {
                 continue;
             }
-            let packet_type = d.last_packet_type().unwrap_or_else(|| {
-                // Click's pcap path: only the group bit of the destination is looked at.
-                match EthernetAddress::from_bytes(p.data()) {
-                    Some(a) if a.is_broadcast() => PacketType::Broadcast,
-                    Some(a) if a.is_multicast() => PacketType::Multicast,
-                    _ => PacketType::Host,
-                }
-            });
+            let packet_type = d
+                .last_packet_type()
+                .unwrap_or_else(|| packet_type_of(p.data()));
             let anno = p.anno_mut();
             anno.packet_type = packet_type;
             anno.extra_length = u32::try_from(len - stored).unwrap_or(u32::MAX);
@@ -197,22 +192,6 @@ impl FromDevice {
 }
 
 /// Marks the IPv4 header of an Ethernet frame for FORCE_IP; false if the frame is not IPv4.
-fn mark_ip(p: &mut WritablePacket) -> bool {
-    match EthernetFrame::new_checked(p.data()) {
-        Ok(f) if f.ethertype() == EtherType::IPV4 => {}
-        _ => return false,
-    }
-    let Some(hlen) = p
-        .data()
-        .get(HEADER_LEN..)
-        .and_then(|d| Ipv4Packet::new_checked(d).ok())
-        .map(|ip| ip.header_len())
-    else {
-        return false;
-    };
-    p.set_network_header(HEADER_LEN, hlen).is_ok()
-}
-
 impl Element for FromDevice {
     const CLASS: &'static str = "FromDevice";
     const PORTS: PortCount = PortCount::new(PortRange::Exactly(0), PortRange::Between(1, 2));
@@ -422,6 +401,7 @@ mod tests {
     use crate::element::testing::{configure, Collect, Feed, KeepLog};
     use crate::element::{NoLog, Ports};
     use crate::io::device::fake;
+    use crate::packet::PacketType;
     use crate::packet::{Pool, PoolConfig, Timestamp};
     use alloc::vec::Vec;
 

@@ -1,4 +1,5 @@
-//! Host I/O elements (behind the `std` feature): pcap files and Linux devices.
+//! I/O elements: pcap files and Linux devices (behind the `std` feature), and what every
+//! device element does to a received frame ([`received`], also used by the guest's devices).
 
 use crate::element::ClassInfo;
 
@@ -10,6 +11,7 @@ mod from_device;
 mod from_dump;
 #[cfg(feature = "std")]
 pub mod pcap;
+pub mod received;
 #[cfg(feature = "std")]
 mod to_device;
 #[cfg(feature = "std")]

@@ -25,7 +25,7 @@
 //! - e21: Discard@22 :: Discard
 //! - e22: Discard@23 :: Discard
 
-#![allow(clippy::all, unused_mut, unused_variables, non_snake_case)]
+#![allow(clippy::all, dead_code, unused_mut, unused_variables, non_snake_case)]
 
 use std::collections::VecDeque;
 use std::process::ExitCode;

@@ -1,0 +1,3 @@
+//! Processor-specific code.
+
+pub mod x86_64;
