@@ -177,7 +177,7 @@ pub fn init(check: bool) -> Calibration {
     };
     TSC_HZ.store(hz, Ordering::Relaxed);
     let check_hz = if check && matches!(source, Source::Kvmclock | Source::Cpuid) {
-        pit_hz(10)
+        pit_hz(3)
     } else {
         None
     };

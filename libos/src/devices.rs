@@ -41,17 +41,22 @@ pub struct Found {
 
 /// Finds every virtio-net device, brings it up with receive buffers from `pool`, and
 /// registers it. Devices that fail are reported in the second list.
+///
+/// The receive rings together keep at most half the pool posted (each at most a full ring
+/// of 256), so the datapath always has buffers of its own.
 pub fn probe(pool: Pool) -> (Vec<Found>, Vec<String>) {
     let mut found = Vec::new();
     let mut failed = Vec::new();
-    for slot in (0..MMIO_SLOTS).rev() {
-        let base = MMIO_BASE + slot * MMIO_SIZE;
-        if read32(base) != MAGIC || read32(base + 8) != DEVICE_NET {
-            continue;
-        }
+    let windows: Vec<usize> = (0..MMIO_SLOTS)
+        .rev()
+        .map(|slot| MMIO_BASE + slot * MMIO_SIZE)
+        .filter(|&base| read32(base) == MAGIC && read32(base + 8) == DEVICE_NET)
+        .collect();
+    let rx_buffers = pool.capacity() / 2 / windows.len().max(1);
+    for base in windows {
         // SAFETY: the window at `base` answered with the virtio magic and a device id; it
         // is mapped, and nothing else in the guest uses it.
-        match unsafe { net::probe_mmio(base, MMIO_SIZE, pool) } {
+        match unsafe { net::probe_mmio(base, MMIO_SIZE, pool, rx_buffers) } {
             Ok(nic) => {
                 let mac = nic.mac;
                 let header_len = nic.header_len;

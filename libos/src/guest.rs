@@ -117,6 +117,21 @@ pub fn run<G: Graph>(name: &str, setup: Setup, build: fn(&Setup) -> Result<G, St
     }
     let end_tsc = rdtsc();
     driver.cleanup(&mut cx);
+    // Handlers are read after cleanup (as Click's -h), then the router is dropped, so every
+    // packet it still held (queues, ARP) is back in the pool when the pool is counted.
+    let handlers: alloc::vec::Vec<(String, Result<String, String>)> = boot
+        .options
+        .handlers
+        .iter()
+        .map(|h| {
+            (
+                h.clone(),
+                driver.read_handler(h).map_err(|e| alloc::format!("{e}")),
+            )
+        })
+        .collect();
+    drop(cx);
+    drop(driver);
     let mut rx = 0u64;
     println!("== sluice report ==");
     println!("config {name}");
@@ -174,8 +189,8 @@ pub fn run<G: Graph>(name: &str, setup: Setup, build: fn(&Setup) -> Result<G, St
     println!("heap.free {free}");
     println!("log_suppressed {}", crate::console::suppressed());
     println!("== end ==");
-    for h in &boot.options.handlers {
-        match driver.read_handler(h) {
+    for (h, value) in handlers {
+        match value {
             Ok(v) => println!("{h}:\n{v}\n"),
             Err(e) => println!("{h}: error: {e}"),
         }

@@ -86,7 +86,11 @@ fn start(start_info: u64, entry_tsc: u64) -> Result<u8, &'static str> {
     if info.cmdline_paddr != 0 {
         while len < line.len() {
             // SAFETY: a NUL-terminated string in RAM at the address the VMM gave.
-            let b = unsafe { (info.cmdline_paddr as *const u8).wrapping_add(len).read_volatile() };
+            let b = unsafe {
+                (info.cmdline_paddr as *const u8)
+                    .wrapping_add(len)
+                    .read_volatile()
+            };
             if b == 0 {
                 break;
             }

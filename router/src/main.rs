@@ -137,6 +137,39 @@ enum Command {
         #[arg(long, default_value = "sluice-demo-out.pcap")]
         out: PathBuf,
     },
+    /// Boot a guest image under QEMU, stream its console, return its exit status.
+    Launch {
+        /// The image (from `sluice build`).
+        image: PathBuf,
+        /// A NIC, in the guest's device order: tap:NAME or udp:LOCAL_PORT:REMOTE_PORT.
+        #[arg(long = "nic")]
+        nics: Vec<String>,
+        /// Accelerator.
+        #[arg(long, value_enum, default_value_t = AccelArg::Auto)]
+        accel: AccelArg,
+        /// Machine type.
+        #[arg(long, value_enum, default_value_t = MachineArg::Microvm)]
+        machine: MachineArg,
+        /// Guest memory (QEMU syntax).
+        #[arg(long, default_value = "64M")]
+        memory: String,
+        /// The guest's command line (e.g. `idlestop=2000 h=c.count`).
+        #[arg(long, default_value = "")]
+        append: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AccelArg {
+    Auto,
+    Kvm,
+    Tcg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MachineArg {
+    Microvm,
+    Q35,
 }
 
 fn main() -> ExitCode {
@@ -310,6 +343,37 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 result.ns_per_packet()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Launch {
+            image,
+            nics,
+            accel,
+            machine,
+            memory,
+            append,
+        } => {
+            use sluice_router::cli::launch::{self, Accel, LaunchOptions, Machine, Nic};
+            let nics = nics
+                .iter()
+                .map(|n| Nic::parse(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            let options = LaunchOptions {
+                image,
+                nics,
+                accel: match accel {
+                    AccelArg::Auto => Accel::Auto,
+                    AccelArg::Kvm => Accel::Kvm,
+                    AccelArg::Tcg => Accel::Tcg,
+                },
+                machine: match machine {
+                    MachineArg::Microvm => Machine::Microvm,
+                    MachineArg::Q35 => Machine::Q35,
+                },
+                memory,
+                append,
+            };
+            let status = launch::launch(&options)?;
+            Ok(ExitCode::from(u8::try_from(status).unwrap_or(1)))
         }
         Command::Demo { pcap, frames, out } => {
             sluice_router::demo::run(&sluice_router::demo::DemoOptions { pcap, frames, out })?;

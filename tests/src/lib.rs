@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod guest;
+
 /// The shared folder beside the checkout (`../shared`), or `SLUICE_SHARED` if set.
 pub fn shared_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("SLUICE_SHARED") {

@@ -103,7 +103,7 @@ impl Counter {
 pub struct NicStats {
     /// Frames received.
     pub rx_packets: Counter,
-    /// Frames the device returned too short to hold a virtio header and an Ethernet header.
+    /// Frames the device returned empty (no bytes after the virtio header).
     pub rx_errors: Counter,
     /// Times a receive buffer could not be posted because the pool was empty.
     pub rx_no_buffers: Counter,
@@ -152,14 +152,19 @@ pub struct Nic {
     pub header_len: usize,
 }
 
-/// Brings up the virtio-net device whose virtio-mmio window starts at `base`, posting
-/// receive buffers from `pool`.
+/// Brings up the virtio-net device whose virtio-mmio window starts at `base`, keeping up
+/// to `rx_buffers` (at most [`QUEUE_SIZE`]) receive buffers from `pool` posted.
 ///
 /// # Safety
 ///
 /// `base` must be a virtio-mmio window of `size` bytes, mapped, owned by nothing else, and
 /// valid for the rest of the guest's life.
-pub unsafe fn probe_mmio(base: usize, size: usize, pool: Pool) -> Result<Nic, NetError> {
+pub unsafe fn probe_mmio(
+    base: usize,
+    size: usize,
+    pool: Pool,
+    rx_buffers: usize,
+) -> Result<Nic, NetError> {
     let header = NonNull::new(base as *mut VirtIOHeader).ok_or(NetError::NotNet)?;
     // SAFETY: the caller guarantees the window.
     let mut transport = unsafe { MmioTransport::new(header, size) }
@@ -200,6 +205,8 @@ pub unsafe fn probe_mmio(base: usize, size: usize, pool: Pool) -> Result<Nic, Ne
         },
         header_len,
         pool,
+        limit: rx_buffers.clamp(1, QUEUE_SIZE),
+        posted: 0,
         stats: Arc::clone(&stats),
     };
     rx.refill();
@@ -230,6 +237,8 @@ pub struct RxRing {
     notify: Notifier,
     header_len: usize,
     pool: Pool,
+    limit: usize,
+    posted: usize,
     stats: Arc<NicStats>,
 }
 
@@ -241,12 +250,12 @@ impl RxRing {
             .get_mut(headroom.checked_sub(header_len)?..)
     }
 
-    /// Posts free slots until the ring is full or the pool is empty, then notifies the
-    /// device if it wants to hear.
+    /// Posts free slots until the ring holds its limit or the pool is empty, then notifies
+    /// the device if it wants to hear.
     pub fn refill(&mut self) {
         let headroom = self.pool.headroom();
         let mut posted = false;
-        while self.queue.available_desc() > 0 {
+        while self.posted < self.limit && self.queue.available_desc() > 0 {
             let Some(mut slot) = self.pool.take_slot() else {
                 self.stats.rx_no_buffers.add(1);
                 break;
@@ -264,6 +273,7 @@ impl RxRing {
                 Err(_) => break,
             };
             self.slots[usize::from(token)] = Some(slot);
+            self.posted += 1;
             posted = true;
         }
         if posted && self.queue.should_notify() {
@@ -302,8 +312,9 @@ impl RxRing {
                 }
             };
             n += 1;
+            self.posted -= 1;
             let frame_len = written.saturating_sub(header_len);
-            if frame_len < 14 {
+            if frame_len == 0 {
                 self.stats.rx_errors.add(1);
                 continue;
             }
