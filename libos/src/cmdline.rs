@@ -7,6 +7,7 @@
 //! | `quiet` | print only errors and the final report | off |
 //! | `h=ELEMENT.HANDLER` | print this read handler when the router stops (repeatable) | none |
 //! | `idlestop=MS` | stop once frames have flowed and none arrived for MS milliseconds | never |
+//! | `selftest=pagefault\|panic` | fault or panic on purpose once booted, to check the reports | off |
 //!
 //! Unknown options are reported and ignored, so an image still boots with a VMM that adds
 //! its own (Firecracker adds `console=`, `reboot=`).
@@ -27,6 +28,8 @@ pub struct Options {
     pub handlers: Vec<String>,
     /// Stop after this many idle milliseconds following traffic.
     pub idle_stop_ms: Option<u64>,
+    /// Fault or panic on purpose once booted (`pagefault`, `panic`).
+    pub selftest: Option<String>,
     /// Options not understood, for a warning.
     pub unknown: Vec<String>,
 }
@@ -39,6 +42,7 @@ impl Default for Options {
             quiet: false,
             handlers: Vec::new(),
             idle_stop_ms: None,
+            selftest: None,
             unknown: Vec::new(),
         }
     }
@@ -62,6 +66,7 @@ impl Options {
                 ("clockcheck", Some("1" | "on" | "true")) => o.clock_check = true,
                 ("quiet", None) => o.quiet = true,
                 ("h", Some(v)) if !v.is_empty() => o.handlers.push(v.to_string()),
+                ("selftest", Some(v @ ("pagefault" | "panic"))) => o.selftest = Some(v.to_string()),
                 ("idlestop", Some(v)) => match v.parse::<u64>() {
                     Ok(ms) => o.idle_stop_ms = Some(ms),
                     Err(_) => o.unknown.push(word.to_string()),

@@ -118,6 +118,17 @@ fn start(start_info: u64, entry_tsc: u64) -> Result<u8, &'static str> {
     for f in failed {
         log::error!("{f}");
     }
+    match options.selftest.as_deref() {
+        Some("pagefault") => {
+            // Above the 4 GiB the boot path maps: a page fault.
+            let nowhere = 0x1_2345_6000usize as *mut u64;
+            // SAFETY: not safe at all, on purpose: this write faults, and the fault report
+            // is what `selftest=pagefault` checks.
+            unsafe { nowhere.write_volatile(1) };
+        }
+        Some("panic") => panic!("selftest=panic on the command line"),
+        _ => {}
+    }
     let boot = Box::new(Boot {
         options,
         clock,
