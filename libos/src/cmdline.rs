@@ -2,7 +2,7 @@
 //!
 //! | option | meaning | default |
 //! |---|---|---|
-//! | `buffers=N` | packet buffers in the pool | 4096 |
+//! | `buffers=N` | packet buffers (2 KiB each) in the pool | a quarter of the heap, 256 to 4096 |
 //! | `clockcheck=0` | skip checking the TSC calibration against the PIT | on |
 //! | `quiet` | print only errors and the final report | off |
 //! | `h=ELEMENT.HANDLER` | print this read handler when the router stops (repeatable) | none |
@@ -18,8 +18,8 @@ use alloc::vec::Vec;
 /// The guest's options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// Packet buffers in the pool.
-    pub buffers: usize,
+    /// Packet buffers in the pool (`None`: sized from the heap).
+    pub buffers: Option<usize>,
     /// Check the TSC calibration against the PIT at boot.
     pub clock_check: bool,
     /// Print only errors and the report.
@@ -37,7 +37,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            buffers: 4096,
+            buffers: None,
             clock_check: true,
             quiet: false,
             handlers: Vec::new(),
@@ -59,7 +59,7 @@ impl Options {
             };
             match (key, value) {
                 ("buffers", Some(v)) => match v.parse::<usize>() {
-                    Ok(n) if n > 0 => o.buffers = n,
+                    Ok(n) if n > 0 => o.buffers = Some(n),
                     _ => o.unknown.push(word.to_string()),
                 },
                 ("clockcheck", Some("0" | "off" | "false")) => o.clock_check = false,
@@ -88,7 +88,7 @@ mod tests {
             "buffers=512  quiet h=c.count h=q.drops console=ttyS0 buffers=x idlestop=250",
         );
         assert_eq!(o.idle_stop_ms, Some(250));
-        assert_eq!(o.buffers, 512);
+        assert_eq!(o.buffers, Some(512));
         assert!(o.quiet);
         assert!(o.clock_check);
         assert_eq!(o.handlers, ["c.count", "q.drops"]);

@@ -50,6 +50,15 @@ extern "Rust" {
     fn sluice_main() -> u8;
 }
 
+/// Packet buffers when the command line does not say: a quarter of the heap, at least 256
+/// and at most 4096 (8 MiB).
+fn default_buffers(heap_bytes: u64) -> usize {
+    let quarter = heap_bytes / 4 / PoolConfig::DEFAULT_SLOT_SIZE as u64;
+    usize::try_from(quarter)
+        .unwrap_or(usize::MAX)
+        .clamp(256, 4096)
+}
+
 /// The end of the identity mapping boot.s builds.
 const MAPPED: u64 = 1 << 32;
 
@@ -110,8 +119,11 @@ fn start(start_info: u64, entry_tsc: u64) -> Result<u8, &'static str> {
     let mut phases = alloc::vec![("memory", rdtsc())];
     let clock = clock::init(options.clock_check);
     phases.push(("clock", rdtsc()));
-    let pool = Pool::new(PoolConfig::with_slots(options.buffers))
-        .map_err(|_| "cannot make the packet pool")?;
+    let buffers = options
+        .buffers
+        .unwrap_or_else(|| default_buffers(heap_end - heap_start));
+    let pool =
+        Pool::new(PoolConfig::with_slots(buffers)).map_err(|_| "cannot make the packet pool")?;
     phases.push(("pool", rdtsc()));
     let (nics, failed) = devices::probe(pool);
     phases.push(("devices", rdtsc()));

@@ -137,6 +137,29 @@ enum Command {
         #[arg(long, default_value = "sluice-demo-out.pcap")]
         out: PathBuf,
     },
+    /// Build guest images and measure them under QEMU: boot time to the first forwarded
+    /// frame, saturation rate, the guest's cycles per packet. The first configuration is
+    /// the baseline the others' rates are compared with (use configs/wire.click).
+    BenchGuest {
+        /// Configurations, baseline first.
+        #[arg(required = true)]
+        configs: Vec<PathBuf>,
+        /// Frame size in bytes, FCS included (64 to 1518).
+        #[arg(long, default_value_t = 64)]
+        size: usize,
+        /// Seconds at saturation per image.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Boots per image for the median boot time.
+        #[arg(long, default_value_t = 5)]
+        boots: usize,
+        /// Accelerator.
+        #[arg(long, value_enum, default_value_t = AccelArg::Auto)]
+        accel: AccelArg,
+        /// Guest memory (QEMU syntax).
+        #[arg(long, default_value = "64M")]
+        memory: String,
+    },
     /// Boot a guest image under QEMU, stream its console, return its exit status.
     Launch {
         /// The image (from `sluice build`).
@@ -342,6 +365,35 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 result.mpps(),
                 result.ns_per_packet()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchGuest {
+            configs,
+            size,
+            seconds,
+            boots,
+            accel,
+            memory,
+        } => {
+            use sluice_router::cli::guest_bench::{bench, table, GuestBenchOptions};
+            use sluice_router::cli::launch::Accel;
+            if !(64..=1518).contains(&size) {
+                return Err("--size must be 64 to 1518".into());
+            }
+            let options = GuestBenchOptions {
+                configs,
+                frame_size: size,
+                seconds,
+                accel: match accel {
+                    AccelArg::Auto => Accel::Auto,
+                    AccelArg::Kvm => Accel::Kvm,
+                    AccelArg::Tcg => Accel::Tcg,
+                },
+                memory,
+                boots,
+            };
+            let results = bench(&options)?;
+            print!("{}", table(&results, &options));
             Ok(ExitCode::SUCCESS)
         }
         Command::Launch {

@@ -105,7 +105,8 @@ pub struct NicStats {
     pub rx_packets: Counter,
     /// Frames the device returned empty (no bytes after the virtio header).
     pub rx_errors: Counter,
-    /// Times a receive buffer could not be posted because the pool was empty.
+    /// Times the receive ring ran short of buffers because the pool was empty (counted
+    /// once per shortage, not per retry).
     pub rx_no_buffers: Counter,
     /// Frames handed to the device.
     pub tx_packets: Counter,
@@ -183,12 +184,16 @@ pub unsafe fn probe_mmio(
     } else {
         [0; 6]
     };
-    let rx_queue =
+    let mut rx_queue =
         VirtQueue::<IdentityHal, QUEUE_SIZE>::new(&mut transport, RX_QUEUE, false, false)
             .map_err(|e| NetError::Queue(alloc::format!("{e:?}")))?;
-    let tx_queue =
+    let mut tx_queue =
         VirtQueue::<IdentityHal, QUEUE_SIZE>::new(&mut transport, TX_QUEUE, false, false)
             .map_err(|e| NetError::Queue(alloc::format!("{e:?}")))?;
+    // The guest polls: ask the device not to interrupt on used buffers (each interrupt
+    // costs the host an injection for nothing).
+    rx_queue.set_dev_notify(false);
+    tx_queue.set_dev_notify(false);
     transport.finish_init();
     // The transport is not needed after initialization: the rings notify through the
     // cached register, and the window stays mapped. Keep it alive anyway (its drop would
@@ -207,6 +212,7 @@ pub unsafe fn probe_mmio(
         pool,
         limit: rx_buffers.clamp(1, QUEUE_SIZE),
         posted: 0,
+        starved: false,
         stats: Arc::clone(&stats),
     };
     rx.refill();
@@ -239,6 +245,7 @@ pub struct RxRing {
     pool: Pool,
     limit: usize,
     posted: usize,
+    starved: bool,
     stats: Arc<NicStats>,
 }
 
@@ -257,9 +264,13 @@ impl RxRing {
         let mut posted = false;
         while self.posted < self.limit && self.queue.available_desc() > 0 {
             let Some(mut slot) = self.pool.take_slot() else {
-                self.stats.rx_no_buffers.add(1);
+                if !self.starved {
+                    self.starved = true;
+                    self.stats.rx_no_buffers.add(1);
+                }
                 break;
             };
+            self.starved = false;
             let Some(buf) = Self::device_part(&mut slot, headroom, self.header_len) else {
                 break;
             };
@@ -326,7 +337,9 @@ impl RxRing {
                 Err(_) => self.stats.rx_errors.add(1),
             }
         }
-        if n > 0 {
+        // Refill after receiving, and also when the ring ran short earlier (the pool was
+        // empty then; buffers may have come back since), or it would never fill again.
+        if n > 0 || self.posted < self.limit / 2 {
             self.refill();
         }
         n
@@ -423,6 +436,11 @@ impl TxRing {
             }
         }
         self.reclaim();
+    }
+
+    /// Packets queued since the device was last notified.
+    pub fn unkicked(&self) -> usize {
+        self.unkicked
     }
 
     /// Packets handed to the device and not yet returned.

@@ -66,6 +66,9 @@ pub struct ToDevice {
     outputs: usize,
     ring: Option<TxRing>,
     q: Option<Packet>,
+    /// Frames sent since the task last ran: while frames keep coming, the device is
+    /// notified every 32 (by the ring); when a run finds none new, at once.
+    sent_since_run: u64,
     count: u64,
     drops: u64,
     pulls: u64,
@@ -81,6 +84,7 @@ impl ToDevice {
         let Some(ring) = self.ring.as_mut() else {
             return Err(p);
         };
+        self.sent_since_run += 1;
         if self.outputs > 0 {
             let (sent, copy) = p.share();
             // A refused frame comes back as the copy's twin: drop the twin, return one.
@@ -134,6 +138,7 @@ impl Element for ToDevice {
             outputs: cx.ports.outputs,
             ring: None,
             q: None,
+            sent_since_run: 0,
             count: 0,
             drops: 0,
             pulls: 0,
@@ -185,8 +190,14 @@ impl Element for ToDevice {
                 }
             }
         }
+        // Notify the device when the input went quiet (latency: one round) or when a
+        // pull burst ended; while pushes keep coming, the ring notifies every 32 frames.
+        let quiet = self.sent_since_run == 0;
+        self.sent_since_run = 0;
         if let Some(ring) = self.ring.as_mut() {
-            ring.flush();
+            if quiet || self.pull_input {
+                ring.flush();
+            }
         }
         worked
     }

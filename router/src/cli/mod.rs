@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod build;
 pub mod graph;
+pub mod guest_bench;
 pub mod launch;
 pub mod load;
 pub mod run;

@@ -1,0 +1,378 @@
+//! `sluice bench-guest`: boots guest images under QEMU and measures them end to end, the
+//! way a user would see them: QEMU start to first forwarded frame, and saturation
+//! throughput through the image with the guest's own cycles per packet.
+//!
+//! The host side is two UDP sockets on loopback per image (QEMU's `-netdev socket,udp=`,
+//! no privileges): a generator sends UDP/IPv4 frames from 192.0.2.10 to 198.51.100.10-20
+//! into device 0 as fast as it can, and a sink counts what leaves device 1, answering the
+//! image's ARP requests as the hosts behind device 1 would. The same traffic suits
+//! `configs/wire.click` (which passes it through) and `configs/iprouter.click` (which routes
+//! it), so both are measured alike in one run and the router's rate can be given as a
+//! fraction of the wire's: the ceiling of this host's virtual I/O path.
+
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::build::{compile_guests, generate_for};
+use super::launch::{qemu_command, Accel, LaunchOptions, Machine, Nic};
+use super::Source;
+use crate::codegen::Target;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct GuestBenchOptions {
+    /// Configurations (each gets an image).
+    pub configs: Vec<PathBuf>,
+    /// Ethernet frame size including the 4-byte FCS the wire would add (64 to 1518).
+    pub frame_size: usize,
+    /// Seconds of measurement at saturation.
+    pub seconds: f64,
+    /// Accelerator.
+    pub accel: Accel,
+    /// Guest memory.
+    pub memory: String,
+    /// Boots to take the median boot time of.
+    pub boots: usize,
+}
+
+/// One image's figures.
+#[derive(Debug, Clone)]
+pub struct GuestBenchResult {
+    /// The configuration.
+    pub config: String,
+    /// Image size in bytes.
+    pub image_bytes: u64,
+    /// Median milliseconds from starting QEMU to the first forwarded frame.
+    pub boot_ms: f64,
+    /// The guest's own entry-to-ready time, microseconds (median).
+    pub ready_us: u64,
+    /// Frames per second the generator offered.
+    pub offered_pps: f64,
+    /// Frames per second that came out of device 1.
+    pub forwarded_pps: f64,
+    /// The guest's TSC cycles per received frame in rounds that did work.
+    pub cycles_per_packet: u64,
+    /// Frames the guest received.
+    pub guest_rx: u64,
+}
+
+const ROUTER0_MAC: [u8; 6] = [2, 0, 0, 0, 0, 1];
+
+fn checksum(b: &[u8]) -> u16 {
+    let mut sum = 0u32;
+    for c in b.chunks(2) {
+        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// A UDP frame from 192.0.2.10 to 198.51.100.`d`, `len` bytes (without FCS).
+pub fn udp_frame(d: u8, len: usize) -> Vec<u8> {
+    let len = len.clamp(60, 1514);
+    let mut f = vec![0u8; len];
+    f[..6].copy_from_slice(&ROUTER0_MAC);
+    f[6..12].copy_from_slice(&[2, 0, 0, 0, 0x0a, 0x0a]);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    let ip_len = (len - 14) as u16;
+    f[14] = 0x45;
+    f[16..18].copy_from_slice(&ip_len.to_be_bytes());
+    f[22] = 64;
+    f[23] = 17;
+    f[26..30].copy_from_slice(&[192, 0, 2, 10]);
+    f[30..34].copy_from_slice(&[198, 51, 100, d]);
+    let sum = checksum(&f[14..34]);
+    f[24..26].copy_from_slice(&sum.to_be_bytes());
+    f[34..36].copy_from_slice(&1234u16.to_be_bytes());
+    f[36..38].copy_from_slice(&5678u16.to_be_bytes());
+    f[38..40].copy_from_slice(&(ip_len - 20).to_be_bytes());
+    f
+}
+
+/// The reply to an ARP request `req` (as the host it asks for), if it is one.
+pub fn arp_answer(req: &[u8]) -> Option<Vec<u8>> {
+    if req.len() < 42 || req[12..14] != [0x08, 0x06] || req[20..22] != [0, 1] {
+        return None;
+    }
+    let asker_mac = &req[22..28];
+    let asker_ip = &req[28..32];
+    let wanted_ip = &req[38..42];
+    let mac = [2, 0, 0, 0, 0x0b, wanted_ip[3]];
+    let mut f = Vec::with_capacity(42);
+    f.extend_from_slice(asker_mac);
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&[0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 2]);
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(wanted_ip);
+    f.extend_from_slice(asker_mac);
+    f.extend_from_slice(asker_ip);
+    Some(f)
+}
+
+struct Rig {
+    child: Child,
+    console: Arc<Mutex<String>>,
+    started: Instant,
+    tx: UdpSocket,
+    in_port: u16,
+    sink: UdpSocket,
+    out_port: u16,
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn start(image: &Path, accel: Accel, memory: &str, append: &str) -> Result<Rig, String> {
+    let io = |e: std::io::Error| e.to_string();
+    let sink0 = UdpSocket::bind("127.0.0.1:0").map_err(io)?;
+    let sink = UdpSocket::bind("127.0.0.1:0").map_err(io)?;
+    sink.set_read_timeout(Some(Duration::from_millis(20)))
+        .map_err(io)?;
+    let tx = UdpSocket::bind("127.0.0.1:0").map_err(io)?;
+    let in_port = free_port().map_err(io)?;
+    let out_port = free_port().map_err(io)?;
+    let options = LaunchOptions {
+        image: image.to_path_buf(),
+        nics: vec![
+            Nic::Udp {
+                local: in_port,
+                remote: sink0.local_addr().map_err(io)?.port(),
+            },
+            Nic::Udp {
+                local: out_port,
+                remote: sink.local_addr().map_err(io)?.port(),
+            },
+        ],
+        accel,
+        machine: Machine::Microvm,
+        memory: memory.to_string(),
+        append: append.to_string(),
+    };
+    let started = Instant::now();
+    let mut child = qemu_command(&options)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run QEMU: {e}"))?;
+    let console = Arc::new(Mutex::new(String::new()));
+    let mut out = child.stdout.take().ok_or("no stdout")?;
+    let c = Arc::clone(&console);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut c) = c.lock() {
+                c.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+    drop(sink0);
+    Ok(Rig {
+        child,
+        console,
+        started,
+        tx,
+        in_port,
+        sink,
+        out_port,
+    })
+}
+
+fn report_value(console: &str, key: &str) -> Option<u64> {
+    console.lines().find_map(|l| {
+        l.trim_end_matches('\r')
+            .strip_prefix(key)
+            .and_then(|v| v.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+    })
+}
+
+/// QEMU start to the first frame out of device 1, with a frame offered every 100 us from
+/// the moment QEMU starts.
+fn boot_once(image: &Path, o: &GuestBenchOptions) -> Result<(f64, u64), String> {
+    let rig = start(image, o.accel, &o.memory, "quiet")?;
+    let frame = udp_frame(10, 60);
+    let mut buf = vec![0u8; 2048];
+    let deadline = rig.started + Duration::from_secs(30);
+    rig.sink
+        .set_read_timeout(Some(Duration::from_micros(100)))
+        .map_err(|e| e.to_string())?;
+    loop {
+        let _ = rig.tx.send_to(&frame, ("127.0.0.1", rig.in_port));
+        if let Ok(n) = rig.sink.recv(&mut buf) {
+            if let Some(reply) = arp_answer(&buf[..n]) {
+                let _ = rig.sink.send_to(&reply, ("127.0.0.1", rig.out_port));
+                continue;
+            }
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err("no frame came out within 30 s".into());
+        }
+    }
+    let boot_ms = rig.started.elapsed().as_secs_f64() * 1000.0;
+    // The guest prints its own ready time only in its final report: ask for it by waiting
+    // for nothing; `quiet` keeps the console off the boot path.
+    Ok((boot_ms, 0))
+}
+
+fn saturate(image: &Path, o: &GuestBenchOptions) -> Result<(f64, f64, u64, u64, u64), String> {
+    let rig = start(image, o.accel, &o.memory, "idlestop=500")?;
+    let wait_ready = Instant::now();
+    while !rig
+        .console
+        .lock()
+        .map(|c| c.contains(" ready in "))
+        .unwrap_or(false)
+    {
+        if wait_ready.elapsed() > Duration::from_secs(30) {
+            return Err("the guest did not become ready".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicU64::new(0));
+    let size = o.frame_size.saturating_sub(4);
+    let generator = {
+        let tx = rig.tx.try_clone().map_err(|e| e.to_string())?;
+        let port = rig.in_port;
+        let stop = Arc::clone(&stop);
+        let sent = Arc::clone(&sent);
+        let frames: Vec<Vec<u8>> = (10..21).map(|d| udp_frame(d, size)).collect();
+        std::thread::spawn(move || {
+            let mut i = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                if tx
+                    .send_to(&frames[i % frames.len()], ("127.0.0.1", port))
+                    .is_ok()
+                {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                }
+                i += 1;
+            }
+        })
+    };
+    let mut buf = vec![0u8; 2048];
+    let count_until = |until: Instant, buf: &mut Vec<u8>| -> u64 {
+        let mut n = 0;
+        while Instant::now() < until {
+            if let Ok(len) = rig.sink.recv(buf) {
+                if let Some(reply) = arp_answer(&buf[..len]) {
+                    let _ = rig.sink.send_to(&reply, ("127.0.0.1", rig.out_port));
+                } else {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    // One second to warm up (ARP, rings), then the measurement.
+    count_until(Instant::now() + Duration::from_secs(1), &mut buf);
+    let sent0 = sent.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    let got = count_until(t0 + Duration::from_secs_f64(o.seconds), &mut buf);
+    let secs = t0.elapsed().as_secs_f64();
+    let offered = (sent.load(Ordering::Relaxed) - sent0) as f64 / secs;
+    stop.store(true, Ordering::Relaxed);
+    let _ = generator.join();
+    let mut rig = rig;
+    let until = Instant::now() + Duration::from_secs(30);
+    while rig.child.try_wait().ok().flatten().is_none() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let console = rig.console.lock().map(|c| c.clone()).unwrap_or_default();
+    let cycles = report_value(&console, "cycles_per_packet").unwrap_or(0);
+    let ready = report_value(&console, "ready_us").unwrap_or(0);
+    let rx = report_value(&console, "nic0.rx_packets").unwrap_or(0);
+    Ok((offered, got as f64 / secs, cycles, ready, rx))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Builds every configuration into an image and measures each.
+pub fn bench(o: &GuestBenchOptions) -> Result<Vec<GuestBenchResult>, String> {
+    super::launch::check_qemu()?;
+    let mut programs = Vec::new();
+    for (i, path) in o.configs.iter().enumerate() {
+        let src = generate_for(Target::Guest, &Source::File(path.clone()), &[])?;
+        programs.push((format!("bench{i}"), src));
+    }
+    let dir = compile_guests(&programs, "sluice-bench-guest", "release")?;
+    let mut results = Vec::new();
+    for (i, path) in o.configs.iter().enumerate() {
+        let image = dir.join(format!("bench{i}"));
+        let image_bytes = std::fs::metadata(&image).map(|m| m.len()).unwrap_or(0);
+        let mut boots = Vec::new();
+        for _ in 0..o.boots.max(1) {
+            boots.push(boot_once(&image, o)?.0);
+        }
+        let (offered, forwarded, cycles, ready, rx) = saturate(&image, o)?;
+        results.push(GuestBenchResult {
+            config: path.display().to_string(),
+            image_bytes,
+            boot_ms: median(boots),
+            ready_us: ready,
+            offered_pps: offered,
+            forwarded_pps: forwarded,
+            cycles_per_packet: cycles,
+            guest_rx: rx,
+        });
+    }
+    Ok(results)
+}
+
+/// The results as a table; rates also as a fraction of the first row's (the wire).
+pub fn table(results: &[GuestBenchResult], o: &GuestBenchOptions) -> String {
+    let mut t = format!(
+        "{} frames of {} bytes, {} s at saturation, microvm under {}, --memory {}\n",
+        "UDP/IPv4",
+        o.frame_size,
+        o.seconds,
+        match o.accel.resolve() {
+            Accel::Kvm => "KVM",
+            _ => "TCG",
+        },
+        o.memory
+    );
+    t.push_str("config                       image KiB  boot ms  ready us  offered kpps  forwarded kpps  of first  cycles/pkt\n");
+    let base = results.first().map_or(0.0, |r| r.forwarded_pps);
+    for r in results {
+        let frac = if base > 0.0 {
+            r.forwarded_pps / base * 100.0
+        } else {
+            0.0
+        };
+        t.push_str(&format!(
+            "{:<28} {:>9} {:>8.1} {:>9} {:>13.1} {:>15.1} {:>8.1}% {:>11}\n",
+            r.config,
+            r.image_bytes / 1024,
+            r.boot_ms,
+            r.ready_us,
+            r.offered_pps / 1000.0,
+            r.forwarded_pps / 1000.0,
+            frac,
+            r.cycles_per_packet
+        ));
+    }
+    t
+}
