@@ -1,8 +1,10 @@
-//! Device discovery: virtio-mmio on `-M microvm`.
+//! Device discovery: virtio-mmio on `-M microvm`, PCI on `pc` and `q35`.
 //!
 //! microvm places virtio-mmio windows of 0x200 bytes at 0xfeb00000 upwards, 24 of them, and
 //! gives the first `-device virtio-net-device` on the command line the highest window. The
-//! guest probes from the top down, so its NIC 0 is the command line's first NIC.
+//! guest probes from the top down, so its NIC 0 is the command line's first NIC. On a PC
+//! there are no such windows; virtio-net-pci devices are found on PCI bus 0 in slot order,
+//! which is the command line's order too when no `addr=` is given.
 
 use alloc::format;
 use alloc::string::String;
@@ -47,10 +49,17 @@ pub struct Found {
 pub fn probe(pool: Pool) -> (Vec<Found>, Vec<String>) {
     let mut found = Vec::new();
     let mut failed = Vec::new();
-    let windows: Vec<usize> = (0..MMIO_SLOTS)
+    let transports: Vec<usize> = (0..MMIO_SLOTS)
         .rev()
         .map(|slot| MMIO_BASE + slot * MMIO_SIZE)
-        .filter(|&base| read32(base) == MAGIC && read32(base + 8) == DEVICE_NET)
+        .filter(|&base| read32(base) == MAGIC)
+        .collect();
+    if transports.is_empty() {
+        return probe_pci(pool);
+    }
+    let windows: Vec<usize> = transports
+        .into_iter()
+        .filter(|&base| read32(base + 8) == DEVICE_NET)
         .collect();
     let rx_buffers = pool.capacity() / 2 / windows.len().max(1);
     for base in windows {
@@ -69,6 +78,44 @@ pub fn probe(pool: Pool) -> (Vec<Found>, Vec<String>) {
                 });
             }
             Err(e) => failed.push(format!("virtio-mmio at {base:#x}: {e}")),
+        }
+    }
+    (found, failed)
+}
+
+/// virtio-net-pci devices on bus 0, in slot order.
+fn probe_pci(pool: Pool) -> (Vec<Found>, Vec<String>) {
+    use crate::arch::x86_64::pci::PortCam;
+    use virtio_drivers::transport::pci::bus::PciRoot;
+    use virtio_drivers::transport::pci::virtio_device_type;
+    use virtio_drivers::transport::DeviceType;
+
+    let mut found = Vec::new();
+    let mut failed = Vec::new();
+    let mut root = PciRoot::new(PortCam);
+    let nets: Vec<_> = root
+        .enumerate_bus(0)
+        .filter(|(_, info)| virtio_device_type(info) == Some(DeviceType::Network))
+        .map(|(df, _)| df)
+        .collect();
+    let rx_buffers = pool.capacity() / 2 / nets.len().max(1);
+    for df in nets {
+        // SAFETY: the firmware assigned the device's BARs; they lie in the PCI hole below
+        // 4 GiB, which boot.s maps (probe_pci refuses anything above), and nothing else in
+        // the guest uses them.
+        match unsafe { net::probe_pci(&mut root, &PortCam, df, pool, rx_buffers) } {
+            Ok(nic) => {
+                let mac = nic.mac;
+                let header_len = nic.header_len;
+                let index = registry::register(nic);
+                found.push(Found {
+                    index,
+                    base: 0,
+                    mac,
+                    header_len,
+                });
+            }
+            Err(e) => failed.push(format!("virtio-net-pci at {df}: {e}")),
         }
     }
     (found, failed)

@@ -126,6 +126,17 @@ impl Guest {
     /// `append`; waits until the guest says it is ready (panics with the console if it
     /// does not within `ready_timeout`).
     pub fn boot(image: &Path, nics: usize, memory: &str, append: &str) -> Guest {
+        Self::boot_on(Machine::Microvm, image, nics, memory, append)
+    }
+
+    /// As [`Guest::boot`], on `machine` (q35 finds its NICs on PCI).
+    pub fn boot_on(
+        machine: Machine,
+        image: &Path,
+        nics: usize,
+        memory: &str,
+        append: &str,
+    ) -> Guest {
         let mut host = Vec::new();
         let mut spec = Vec::new();
         for _ in 0..nics {
@@ -144,7 +155,7 @@ impl Guest {
             image: image.to_path_buf(),
             nics: spec,
             accel: accel(),
-            machine: Machine::Microvm,
+            machine,
             memory: memory.to_string(),
             append: append.to_string(),
         };

@@ -348,3 +348,42 @@ fn faults_and_panics_are_reported_and_end_qemu_with_their_status() {
         assert!(console.contains("backtrace"), "{console}");
     }
 }
+
+#[test]
+fn q35_finds_its_nics_on_pci_and_forwards() {
+    let images = build_images(
+        "sluice-guest-q35",
+        &[(
+            "wire".to_string(),
+            "FromDevice(0) -> c :: Counter -> ToDevice(1);".to_string(),
+        )],
+    );
+    let guest = Guest::boot_on(
+        sluice_router::cli::launch::Machine::Q35,
+        &images[0],
+        2,
+        "64M",
+        "idlestop=300 h=c.count",
+    );
+    let frames: Vec<Vec<u8>> = (0..50u8)
+        .map(|i| udp_frame(10, 10 + i % HOSTS, 60 + usize::from(i) * 20))
+        .collect();
+    for f in &frames {
+        guest.send(0, f);
+    }
+    let out = guest.receive(1, Duration::from_millis(500));
+    let report = guest.finish(Duration::from_secs(60));
+    println!(
+        "q35 under {}: {} of {} frames forwarded",
+        accel_name(),
+        out.len(),
+        frames.len()
+    );
+    assert_eq!(
+        out, frames,
+        "frames forwarded unchanged, in order:\n{}",
+        report.console
+    );
+    assert_eq!(report.status, Some(0), "{}", report.console);
+    assert_eq!(handler_values(&report.console).get("c.count"), Some(&50));
+}

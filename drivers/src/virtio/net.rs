@@ -22,6 +22,10 @@ use bitflags::bitflags;
 use sluice_elements::packet::{Batch, Packet, Pool, Slot, WritablePacket};
 use virtio_drivers::queue::VirtQueue;
 use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
+use virtio_drivers::transport::pci::bus::{
+    BarInfo, Command, ConfigurationAccess, DeviceFunction, PciRoot,
+};
+use virtio_drivers::transport::pci::PciTransport;
 use virtio_drivers::transport::{DeviceType, Transport};
 
 use super::hal::IdentityHal;
@@ -118,9 +122,11 @@ pub struct NicStats {
     pub notifies: Counter,
 }
 
-/// Writes the queue index to the device's notify register.
+/// Writes the queue index to the device's notify register: a 32-bit register in a
+/// virtio-mmio window, or a 16-bit one in a virtio-pci notify region.
 struct Notifier {
-    register: NonNull<u32>,
+    register: NonNull<u8>,
+    wide: bool,
     queue: u16,
 }
 
@@ -132,10 +138,26 @@ impl Notifier {
     #[inline]
     fn notify(&self, stats: &NicStats) {
         stats.notifies.add(1);
-        // SAFETY: `register` is the QueueNotify register of a live virtio-mmio window
-        // (established by `probe_mmio`), and writing a queue index to it is how the
-        // device is told that buffers are available.
-        unsafe { self.register.as_ptr().write_volatile(u32::from(self.queue)) };
+        if self.wide {
+            // SAFETY: `register` is the 32-bit QueueNotify register of a live virtio-mmio
+            // window (established by `probe_mmio`); writing a queue index to it tells the
+            // device that buffers are available.
+            unsafe {
+                self.register
+                    .cast::<u32>()
+                    .as_ptr()
+                    .write_volatile(u32::from(self.queue))
+            };
+        } else {
+            // SAFETY: `register` is this queue's 16-bit notify address in a virtio-pci notify
+            // region (computed by `probe_pci` from the device's capabilities).
+            unsafe {
+                self.register
+                    .cast::<u16>()
+                    .as_ptr()
+                    .write_volatile(self.queue)
+            };
+        }
     }
 }
 
@@ -168,8 +190,132 @@ pub unsafe fn probe_mmio(
 ) -> Result<Nic, NetError> {
     let header = NonNull::new(base as *mut VirtIOHeader).ok_or(NetError::NotNet)?;
     // SAFETY: the caller guarantees the window.
-    let mut transport = unsafe { MmioTransport::new(header, size) }
+    let transport = unsafe { MmioTransport::new(header, size) }
         .map_err(|e| NetError::Transport(alloc::format!("{e:?}")))?;
+    let register = NonNull::new((base + MMIO_QUEUE_NOTIFY) as *mut u8).ok_or(NetError::NotNet)?;
+    let notifier = |queue| Notifier {
+        register,
+        wide: true,
+        queue,
+    };
+    bring_up(
+        transport,
+        notifier(RX_QUEUE),
+        notifier(TX_QUEUE),
+        pool,
+        rx_buffers,
+    )
+}
+
+/// Where a virtio-pci device's registers are: the common configuration and the notify
+/// region with its multiplier, from its vendor capabilities and BARs.
+struct PciLayout {
+    common: u64,
+    notify: u64,
+    multiplier: u32,
+}
+
+fn pci_layout<C: ConfigurationAccess>(
+    root: &mut PciRoot<C>,
+    config: &C,
+    df: DeviceFunction,
+) -> Result<PciLayout, NetError> {
+    const VENDOR_CAP: u8 = 0x09;
+    let mut common = None;
+    let mut notify = None;
+    let caps: Vec<_> = root.capabilities(df).collect();
+    for cap in caps {
+        if cap.id != VENDOR_CAP {
+            continue;
+        }
+        let cfg_type = (cap.private_header >> 8) as u8;
+        let bar = config.read_word(df, cap.offset + 4) as u8;
+        let offset = config.read_word(df, cap.offset + 8);
+        let place = match root.bar_info(df, bar) {
+            Ok(Some(BarInfo::Memory { address, .. })) if address != 0 => {
+                address + u64::from(offset)
+            }
+            _ => continue,
+        };
+        match cfg_type {
+            1 if common.is_none() => common = Some(place),
+            2 if notify.is_none() => {
+                let multiplier = config.read_word(df, cap.offset + 16);
+                notify = Some((place, multiplier));
+            }
+            _ => {}
+        }
+    }
+    let common = common.ok_or_else(|| NetError::Transport("no common configuration".into()))?;
+    let (notify, multiplier) =
+        notify.ok_or_else(|| NetError::Transport("no notify region".into()))?;
+    if common.max(notify) >= 1 << 32 {
+        return Err(NetError::Transport(alloc::format!(
+            "registers at {:#x} lie above the 4 GiB the guest maps",
+            common.max(notify)
+        )));
+    }
+    Ok(PciLayout {
+        common,
+        notify,
+        multiplier,
+    })
+}
+
+/// Brings up the virtio-net-pci device at `df` (its BARs assigned by the firmware), keeping
+/// up to `rx_buffers` receive buffers from `pool` posted. `config` reads the same
+/// configuration space as `root` (for the vendor capabilities).
+///
+/// # Safety
+///
+/// The device's BARs must lie in mapped memory used by nothing else, valid for the rest of
+/// the guest's life.
+pub unsafe fn probe_pci<C: ConfigurationAccess>(
+    root: &mut PciRoot<C>,
+    config: &C,
+    df: DeviceFunction,
+    pool: Pool,
+    rx_buffers: usize,
+) -> Result<Nic, NetError> {
+    let (_, command) = root.get_status_command(df);
+    root.set_command(
+        df,
+        command | Command::MEMORY_SPACE | Command::IO_SPACE | Command::BUS_MASTER,
+    );
+    let layout = pci_layout(root, config, df)?;
+    let transport = PciTransport::new::<IdentityHal, C>(root, df)
+        .map_err(|e| NetError::Transport(alloc::format!("{e:?}")))?;
+    if transport.device_type() != DeviceType::Network {
+        return Err(NetError::NotNet);
+    }
+    // virtio 1.x common configuration: queue_select at 0x16, queue_notify_off at 0x1e.
+    let notifier = |queue: u16| -> Result<Notifier, NetError> {
+        let select = (layout.common + 0x16) as *mut u16;
+        let notify_off = (layout.common + 0x1e) as *const u16;
+        // SAFETY: the common configuration structure of this device, mapped (below 4 GiB,
+        // checked); selecting a queue and reading its notify offset have no other effect.
+        unsafe { select.write_volatile(queue) };
+        // SAFETY: as above.
+        let off = unsafe { notify_off.read_volatile() };
+        let at = layout.notify + u64::from(off) * u64::from(layout.multiplier);
+        Ok(Notifier {
+            register: NonNull::new(at as usize as *mut u8).ok_or(NetError::NotNet)?,
+            wide: false,
+            queue,
+        })
+    };
+    let (rx, tx) = (notifier(RX_QUEUE)?, notifier(TX_QUEUE)?);
+    bring_up(transport, rx, tx, pool, rx_buffers)
+}
+
+/// Negotiates features, sets up both queues and posts receive buffers.
+fn bring_up<T: Transport + 'static>(
+    mut transport: T,
+    rx_notify: Notifier,
+    tx_notify: Notifier,
+    pool: Pool,
+    rx_buffers: usize,
+) -> Result<Nic, NetError> {
     if transport.device_type() != DeviceType::Network {
         return Err(NetError::NotNet);
     }
@@ -195,19 +341,14 @@ pub unsafe fn probe_mmio(
     rx_queue.set_dev_notify(false);
     tx_queue.set_dev_notify(false);
     transport.finish_init();
-    // The transport is not needed after initialization: the rings notify through the
-    // cached register, and the window stays mapped. Keep it alive anyway (its drop would
-    // do nothing harmful, but the device belongs to the guest until it exits).
+    // The rings notify through the cached registers; the transport stays alive (the device
+    // belongs to the guest until it exits).
     Box::leak(Box::new(transport));
-    let register = NonNull::new((base + MMIO_QUEUE_NOTIFY) as *mut u32).ok_or(NetError::NotNet)?;
     let stats = Arc::new(NicStats::default());
     let mut rx = RxRing {
         queue: rx_queue,
         slots: (0..QUEUE_SIZE).map(|_| None).collect(),
-        notify: Notifier {
-            register,
-            queue: RX_QUEUE,
-        },
+        notify: rx_notify,
         header_len,
         pool,
         limit: rx_buffers.clamp(1, QUEUE_SIZE),
@@ -219,10 +360,7 @@ pub unsafe fn probe_mmio(
     let tx = TxRing {
         queue: tx_queue,
         pending: (0..QUEUE_SIZE).map(|_| None).collect(),
-        notify: Notifier {
-            register,
-            queue: TX_QUEUE,
-        },
+        notify: tx_notify,
         header: &ZERO_HEADER[..header_len],
         unkicked: 0,
         stats: Arc::clone(&stats),

@@ -2,6 +2,7 @@
 
 pub mod cpu;
 pub mod mem;
+pub mod pci;
 pub mod port;
 
 core::arch::global_asm!(include_str!("boot.s"), options(att_syntax));

@@ -31,3 +31,31 @@ pub unsafe fn inb(port: u16) -> u8 {
     }
     value
 }
+
+/// Writes a 32-bit word to an I/O port.
+///
+/// # Safety
+///
+/// As for [`outb`].
+#[inline]
+pub unsafe fn outl(port: u16, value: u32) {
+    // SAFETY: the caller vouches for the port and value; IOPL 3 permits the instruction.
+    unsafe {
+        asm!("out dx, eax", in("dx") port, in("eax") value, options(nomem, nostack, preserves_flags))
+    }
+}
+
+/// Reads a 32-bit word from an I/O port.
+///
+/// # Safety
+///
+/// As for [`inb`].
+#[inline]
+pub unsafe fn inl(port: u16) -> u32 {
+    let value: u32;
+    // SAFETY: the caller vouches for the port; IOPL 3 permits the instruction.
+    unsafe {
+        asm!("in eax, dx", in("dx") port, out("eax") value, options(nomem, nostack, preserves_flags))
+    }
+    value
+}
