@@ -125,8 +125,15 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
-    /// Push real traffic through a host-mode datapath and report what happened.
+    /// The flagship job: build configs/iprouter.click into a guest image, boot it under
+    /// QEMU, push real traffic through it, report (`--host`: the host-mode datapath demo).
     Demo {
+        /// Run the host-mode demo instead (no QEMU needed).
+        #[arg(long)]
+        host: bool,
+        /// Seconds of traffic through the router.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
         /// Read this pcap instead of synthesising traffic.
         #[arg(long)]
         pcap: Option<PathBuf>,
@@ -153,6 +160,9 @@ enum Command {
         /// Boots per image for the median boot time.
         #[arg(long, default_value_t = 5)]
         boots: usize,
+        /// Saturation runs per image (interleaved; the median is reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
         /// Accelerator.
         #[arg(long, value_enum, default_value_t = AccelArg::Auto)]
         accel: AccelArg,
@@ -372,6 +382,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             size,
             seconds,
             boots,
+            runs,
             accel,
             memory,
         } => {
@@ -391,6 +402,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 },
                 memory,
                 boots,
+                runs,
             };
             let results = bench(&options)?;
             print!("{}", table(&results, &options));
@@ -427,8 +439,23 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let status = launch::launch(&options)?;
             Ok(ExitCode::from(u8::try_from(status).unwrap_or(1)))
         }
-        Command::Demo { pcap, frames, out } => {
-            sluice_router::demo::run(&sluice_router::demo::DemoOptions { pcap, frames, out })?;
+        Command::Demo {
+            host,
+            seconds,
+            pcap,
+            frames,
+            out,
+        } => {
+            if host || pcap.is_some() {
+                sluice_router::demo::run(&sluice_router::demo::DemoOptions { pcap, frames, out })?;
+            } else {
+                sluice_router::cli::guest_demo::run(
+                    &sluice_router::cli::guest_demo::GuestDemoOptions {
+                        seconds,
+                        accel: sluice_router::cli::launch::Accel::Auto,
+                    },
+                )?;
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

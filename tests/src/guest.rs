@@ -101,24 +101,8 @@ impl HostNic {
     /// Datagrams the host kernel dropped on their way to QEMU (its socket's receive buffer
     /// was full), from `/proc/net/udp`: frames sent to this NIC that never reached the guest.
     pub fn dropped_before_guest(&self) -> u64 {
-        udp_socket_drops(self.qemu_port)
+        launch::udp_socket_drops(self.qemu_port)
     }
-}
-
-/// The `drops` column of `/proc/net/udp` for the loopback socket bound to `port`.
-pub fn udp_socket_drops(port: u16) -> u64 {
-    let table = std::fs::read_to_string("/proc/net/udp").unwrap_or_default();
-    let local = format!("0100007F:{port:04X}");
-    table
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split_whitespace().collect();
-            (cols.get(1) == Some(&local.as_str()))
-                .then(|| cols.last().and_then(|d| d.parse::<u64>().ok()))
-                .flatten()
-        })
-        .sum()
 }
 
 impl Guest {

@@ -37,6 +37,9 @@ pub struct GuestBenchOptions {
     pub memory: String,
     /// Boots to take the median boot time of.
     pub boots: usize,
+    /// Saturation runs per image, interleaved across images (the host's load drifts);
+    /// the median is reported.
+    pub runs: usize,
 }
 
 /// One image's figures.
@@ -115,14 +118,19 @@ pub fn arp_answer(req: &[u8]) -> Option<Vec<u8>> {
     Some(f)
 }
 
-struct Rig {
+/// A booted image with a host socket pair per NIC.
+pub(crate) struct Rig {
     child: Child,
-    console: Arc<Mutex<String>>,
-    started: Instant,
-    tx: UdpSocket,
-    in_port: u16,
-    sink: UdpSocket,
-    out_port: u16,
+    /// Everything the guest printed so far.
+    pub(crate) console: Arc<Mutex<String>>,
+    /// When QEMU was started.
+    pub(crate) started: Instant,
+    /// Sends frames into the guest (any NIC: the port says which).
+    pub(crate) tx: UdpSocket,
+    /// QEMU's listening port per NIC.
+    pub(crate) ports: Vec<u16>,
+    /// Receives each NIC's outgoing frames.
+    pub(crate) sinks: Vec<UdpSocket>,
 }
 
 impl Drop for Rig {
@@ -132,31 +140,78 @@ impl Drop for Rig {
     }
 }
 
+impl Rig {
+    /// Waits up to `timeout` for QEMU to exit; true if it did.
+    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> bool {
+        let until = Instant::now() + timeout;
+        while Instant::now() < until {
+            if self.child.try_wait().ok().flatten().is_some() {
+                // Let the console reader catch up.
+                std::thread::sleep(Duration::from_millis(100));
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// The console so far.
+    pub(crate) fn console(&self) -> String {
+        self.console.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Waits for the guest's ready line.
+    pub(crate) fn wait_ready(&self, timeout: Duration) -> Result<(), String> {
+        let until = Instant::now() + timeout;
+        // The whole ready line, not just its start.
+        while !self
+            .console()
+            .lines()
+            .any(|l| l.contains(" ready in ") && l.contains("MHz"))
+        {
+            if Instant::now() > until {
+                return Err(format!(
+                    "the guest did not become ready:\n{}",
+                    self.console()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(())
+    }
+}
+
 fn free_port() -> std::io::Result<u16> {
     Ok(UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn start(image: &Path, accel: Accel, memory: &str, append: &str) -> Result<Rig, String> {
+/// Boots `image` with `nics` UDP NICs on loopback.
+pub(crate) fn start(
+    image: &Path,
+    accel: Accel,
+    memory: &str,
+    append: &str,
+    nics: usize,
+) -> Result<Rig, String> {
     let io = |e: std::io::Error| e.to_string();
-    let sink0 = UdpSocket::bind("127.0.0.1:0").map_err(io)?;
-    let sink = UdpSocket::bind("127.0.0.1:0").map_err(io)?;
-    sink.set_read_timeout(Some(Duration::from_millis(20)))
-        .map_err(io)?;
     let tx = UdpSocket::bind("127.0.0.1:0").map_err(io)?;
-    let in_port = free_port().map_err(io)?;
-    let out_port = free_port().map_err(io)?;
+    let mut ports = Vec::new();
+    let mut sinks = Vec::new();
+    let mut spec = Vec::new();
+    for _ in 0..nics {
+        let sink = UdpSocket::bind("127.0.0.1:0").map_err(io)?;
+        sink.set_nonblocking(true).map_err(io)?;
+        let port = free_port().map_err(io)?;
+        spec.push(Nic::Udp {
+            local: port,
+            remote: sink.local_addr().map_err(io)?.port(),
+        });
+        ports.push(port);
+        sinks.push(sink);
+    }
     let options = LaunchOptions {
         image: image.to_path_buf(),
-        nics: vec![
-            Nic::Udp {
-                local: in_port,
-                remote: sink0.local_addr().map_err(io)?.port(),
-            },
-            Nic::Udp {
-                local: out_port,
-                remote: sink.local_addr().map_err(io)?.port(),
-            },
-        ],
+        nics: spec,
         accel,
         machine: Machine::Microvm,
         memory: memory.to_string(),
@@ -178,23 +233,22 @@ fn start(image: &Path, accel: Accel, memory: &str, append: &str) -> Result<Rig, 
                 break;
             }
             if let Ok(mut c) = c.lock() {
-                c.push_str(&String::from_utf8_lossy(&buf[..n]));
+                c.push_str(&String::from_utf8_lossy(&buf[..n]).replace('\r', ""));
             }
         }
     });
-    drop(sink0);
     Ok(Rig {
         child,
         console,
         started,
         tx,
-        in_port,
-        sink,
-        out_port,
+        ports,
+        sinks,
     })
 }
 
-fn report_value(console: &str, key: &str) -> Option<u64> {
+/// A value of the guest's report (`key value` lines).
+pub fn report_value(console: &str, key: &str) -> Option<u64> {
     console.lines().find_map(|l| {
         l.trim_end_matches('\r')
             .strip_prefix(key)
@@ -203,21 +257,29 @@ fn report_value(console: &str, key: &str) -> Option<u64> {
     })
 }
 
+/// A handler value the guest printed at the end (`name:` then the value).
+pub fn handler_value(console: &str, name: &str) -> Option<u64> {
+    let header = format!("{name}:");
+    let mut lines = console.lines();
+    while let Some(l) = lines.next() {
+        if l.trim_end() == header {
+            return lines.next().and_then(|v| v.trim().parse().ok());
+        }
+    }
+    None
+}
 /// QEMU start to the first frame out of device 1, with a frame offered every 100 us from
 /// the moment QEMU starts.
 fn boot_once(image: &Path, o: &GuestBenchOptions) -> Result<(f64, u64), String> {
-    let rig = start(image, o.accel, &o.memory, "quiet")?;
+    let rig = start(image, o.accel, &o.memory, "quiet", 2)?;
     let frame = udp_frame(10, 60);
     let mut buf = vec![0u8; 2048];
     let deadline = rig.started + Duration::from_secs(30);
-    rig.sink
-        .set_read_timeout(Some(Duration::from_micros(100)))
-        .map_err(|e| e.to_string())?;
     loop {
-        let _ = rig.tx.send_to(&frame, ("127.0.0.1", rig.in_port));
-        if let Ok(n) = rig.sink.recv(&mut buf) {
+        let _ = rig.tx.send_to(&frame, ("127.0.0.1", rig.ports[0]));
+        if let Ok(n) = rig.sinks[1].recv(&mut buf) {
             if let Some(reply) = arp_answer(&buf[..n]) {
-                let _ = rig.sink.send_to(&reply, ("127.0.0.1", rig.out_port));
+                let _ = rig.tx.send_to(&reply, ("127.0.0.1", rig.ports[1]));
                 continue;
             }
             break;
@@ -225,6 +287,7 @@ fn boot_once(image: &Path, o: &GuestBenchOptions) -> Result<(f64, u64), String> 
         if Instant::now() > deadline {
             return Err("no frame came out within 30 s".into());
         }
+        std::thread::sleep(Duration::from_micros(100));
     }
     let boot_ms = rig.started.elapsed().as_secs_f64() * 1000.0;
     // The guest prints its own ready time only in its final report: ask for it by waiting
@@ -233,75 +296,112 @@ fn boot_once(image: &Path, o: &GuestBenchOptions) -> Result<(f64, u64), String> 
 }
 
 fn saturate(image: &Path, o: &GuestBenchOptions) -> Result<(f64, f64, u64, u64, u64), String> {
-    let rig = start(image, o.accel, &o.memory, "idlestop=500")?;
-    let wait_ready = Instant::now();
-    while !rig
-        .console
-        .lock()
-        .map(|c| c.contains(" ready in "))
-        .unwrap_or(false)
-    {
-        if wait_ready.elapsed() > Duration::from_secs(30) {
-            return Err("the guest did not become ready".into());
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let stop = Arc::new(AtomicBool::new(false));
-    let sent = Arc::new(AtomicU64::new(0));
+    let mut rig = start(image, o.accel, &o.memory, "idlestop=500", 2)?;
+    rig.wait_ready(Duration::from_secs(30))?;
     let size = o.frame_size.saturating_sub(4);
-    let generator = {
-        let tx = rig.tx.try_clone().map_err(|e| e.to_string())?;
-        let port = rig.in_port;
-        let stop = Arc::clone(&stop);
-        let sent = Arc::clone(&sent);
-        let frames: Vec<Vec<u8>> = (10..21).map(|d| udp_frame(d, size)).collect();
-        std::thread::spawn(move || {
-            let mut i = 0usize;
-            while !stop.load(Ordering::Relaxed) {
-                if tx
-                    .send_to(&frames[i % frames.len()], ("127.0.0.1", port))
-                    .is_ok()
-                {
-                    sent.fetch_add(1, Ordering::Relaxed);
-                }
-                i += 1;
-            }
-        })
-    };
-    let mut buf = vec![0u8; 2048];
-    let count_until = |until: Instant, buf: &mut Vec<u8>| -> u64 {
-        let mut n = 0;
-        while Instant::now() < until {
-            if let Ok(len) = rig.sink.recv(buf) {
-                if let Some(reply) = arp_answer(&buf[..len]) {
-                    let _ = rig.sink.send_to(&reply, ("127.0.0.1", rig.out_port));
-                } else {
-                    n += 1;
-                }
-            }
-        }
-        n
-    };
+    let frames: Vec<Vec<u8>> = (10..21).map(|d| udp_frame(d, size)).collect();
+    let load = Load::start(&rig, frames, None)?;
     // One second to warm up (ARP, rings), then the measurement.
-    count_until(Instant::now() + Duration::from_secs(1), &mut buf);
-    let sent0 = sent.load(Ordering::Relaxed);
+    count_out(&rig, 1, Instant::now() + Duration::from_secs(1));
+    let sent0 = load.sent();
     let t0 = Instant::now();
-    let got = count_until(t0 + Duration::from_secs_f64(o.seconds), &mut buf);
+    let got = count_out(&rig, 1, t0 + Duration::from_secs_f64(o.seconds));
     let secs = t0.elapsed().as_secs_f64();
-    let offered = (sent.load(Ordering::Relaxed) - sent0) as f64 / secs;
-    stop.store(true, Ordering::Relaxed);
-    let _ = generator.join();
-    let mut rig = rig;
-    let until = Instant::now() + Duration::from_secs(30);
-    while rig.child.try_wait().ok().flatten().is_none() && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    let console = rig.console.lock().map(|c| c.clone()).unwrap_or_default();
+    let offered = (load.sent() - sent0) as f64 / secs;
+    load.stop();
+    rig.wait_exit(Duration::from_secs(30));
+    let console = rig.console();
     let cycles = report_value(&console, "cycles_per_packet").unwrap_or(0);
     let ready = report_value(&console, "ready_us").unwrap_or(0);
     let rx = report_value(&console, "nic0.rx_packets").unwrap_or(0);
     Ok((offered, got as f64 / secs, cycles, ready, rx))
+}
+
+/// A generator thread sending `frames` round-robin into NIC 0, as fast as it can or at
+/// `rate` frames per second.
+pub(crate) struct Load {
+    stop: Arc<AtomicBool>,
+    sent: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    pub(crate) fn start(
+        rig: &Rig,
+        frames: Vec<Vec<u8>>,
+        rate: Option<f64>,
+    ) -> Result<Load, String> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let tx = rig.tx.try_clone().map_err(|e| e.to_string())?;
+        let port = rig.ports[0];
+        let (s, n) = (Arc::clone(&stop), Arc::clone(&sent));
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut i: u64 = 0;
+            while !s.load(Ordering::Relaxed) {
+                let f = &frames[(i % frames.len() as u64) as usize];
+                if tx.send_to(f, ("127.0.0.1", port)).is_ok() {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+                i += 1;
+                if let (Some(rate), 15) = (rate, i % 16) {
+                    let due = Duration::from_secs_f64(i as f64 / rate);
+                    if let Some(wait) = due.checked_sub(started.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                }
+            }
+        });
+        Ok(Load {
+            stop,
+            sent,
+            thread: Some(thread),
+        })
+    }
+
+    pub(crate) fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn stop(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.sent()
+    }
+}
+
+/// Counts frames leaving NIC `nic` until `until`, answering ARP requests on every NIC.
+pub(crate) fn count_out(rig: &Rig, nic: usize, until: Instant) -> u64 {
+    count_out_all(rig, until)[nic]
+}
+
+/// Counts the frames leaving each NIC until `until` (at least one pass), answering ARP
+/// requests as the hosts behind the NICs would.
+pub(crate) fn count_out_all(rig: &Rig, until: Instant) -> Vec<u64> {
+    let mut buf = vec![0u8; 2048];
+    let mut n = vec![0u64; rig.sinks.len()];
+    loop {
+        let mut idle = true;
+        for (i, sink) in rig.sinks.iter().enumerate() {
+            while let Ok(len) = sink.recv(&mut buf) {
+                idle = false;
+                if let Some(reply) = arp_answer(&buf[..len]) {
+                    let _ = rig.tx.send_to(&reply, ("127.0.0.1", rig.ports[i]));
+                } else {
+                    n[i] += 1;
+                }
+            }
+        }
+        if Instant::now() >= until {
+            return n;
+        }
+        if idle {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -318,19 +418,31 @@ pub fn bench(o: &GuestBenchOptions) -> Result<Vec<GuestBenchResult>, String> {
         programs.push((format!("bench{i}"), src));
     }
     let dir = compile_guests(&programs, "sluice-bench-guest", "release")?;
+    let images: Vec<PathBuf> = (0..o.configs.len())
+        .map(|i| dir.join(format!("bench{i}")))
+        .collect();
+    let mut boots: Vec<Vec<f64>> = vec![Vec::new(); images.len()];
+    for _ in 0..o.boots.max(1) {
+        for (i, image) in images.iter().enumerate() {
+            boots[i].push(boot_once(image, o)?.0);
+        }
+    }
+    let mut runs: Vec<Vec<(f64, f64, u64, u64, u64)>> = vec![Vec::new(); images.len()];
+    for _ in 0..o.runs.max(1) {
+        for (i, image) in images.iter().enumerate() {
+            runs[i].push(saturate(image, o)?);
+        }
+    }
     let mut results = Vec::new();
     for (i, path) in o.configs.iter().enumerate() {
-        let image = dir.join(format!("bench{i}"));
-        let image_bytes = std::fs::metadata(&image).map(|m| m.len()).unwrap_or(0);
-        let mut boots = Vec::new();
-        for _ in 0..o.boots.max(1) {
-            boots.push(boot_once(&image, o)?.0);
-        }
-        let (offered, forwarded, cycles, ready, rx) = saturate(&image, o)?;
+        let image_bytes = std::fs::metadata(&images[i]).map(|m| m.len()).unwrap_or(0);
+        let mut r = runs[i].clone();
+        r.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let (offered, forwarded, cycles, ready, rx) = r[r.len() / 2];
         results.push(GuestBenchResult {
             config: path.display().to_string(),
             image_bytes,
-            boot_ms: median(boots),
+            boot_ms: median(boots[i].clone()),
             ready_us: ready,
             offered_pps: offered,
             forwarded_pps: forwarded,
@@ -344,10 +456,11 @@ pub fn bench(o: &GuestBenchOptions) -> Result<Vec<GuestBenchResult>, String> {
 /// The results as a table; rates also as a fraction of the first row's (the wire).
 pub fn table(results: &[GuestBenchResult], o: &GuestBenchOptions) -> String {
     let mut t = format!(
-        "{} frames of {} bytes, {} s at saturation, microvm under {}, --memory {}\n",
+        "{} frames of {} bytes, {} s at saturation (median of {} interleaved runs), microvm under {}, --memory {}\n",
         "UDP/IPv4",
         o.frame_size,
         o.seconds,
+        o.runs.max(1),
         match o.accel.resolve() {
             Accel::Kvm => "KVM",
             _ => "TCG",

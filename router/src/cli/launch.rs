@@ -200,6 +200,24 @@ pub fn describe_status(status: i32) -> &'static str {
     }
 }
 
+/// Datagrams the host kernel dropped on their way to the loopback UDP socket bound to
+/// `port` (its receive buffer was full): the `drops` column of `/proc/net/udp`. For a
+/// `udp:` NIC's LOCAL port, these are frames that never reached the guest.
+pub fn udp_socket_drops(port: u16) -> u64 {
+    let table = std::fs::read_to_string("/proc/net/udp").unwrap_or_default();
+    let local = format!("0100007F:{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            (cols.get(1) == Some(&local.as_str()))
+                .then(|| cols.last().and_then(|d| d.parse::<u64>().ok()))
+                .flatten()
+        })
+        .sum()
+}
+
 /// Checks that QEMU is installed; the error is one line saying what to install.
 pub fn check_qemu() -> Result<(), String> {
     match Command::new(QEMU)

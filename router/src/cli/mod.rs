@@ -4,6 +4,7 @@ pub mod bench;
 pub mod build;
 pub mod graph;
 pub mod guest_bench;
+pub mod guest_demo;
 pub mod launch;
 pub mod load;
 pub mod run;
