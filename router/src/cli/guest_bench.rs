@@ -295,7 +295,17 @@ fn boot_once(image: &Path, o: &GuestBenchOptions) -> Result<(f64, u64), String> 
     Ok((boot_ms, 0))
 }
 
-fn saturate(image: &Path, o: &GuestBenchOptions) -> Result<(f64, f64, u64, u64, u64), String> {
+/// One saturation run's figures.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    offered: f64,
+    forwarded: f64,
+    cycles: u64,
+    ready: u64,
+    rx: u64,
+}
+
+fn saturate(image: &Path, o: &GuestBenchOptions) -> Result<Sample, String> {
     let mut rig = start(image, o.accel, &o.memory, "idlestop=500", 2)?;
     rig.wait_ready(Duration::from_secs(30))?;
     let size = o.frame_size.saturating_sub(4);
@@ -314,7 +324,13 @@ fn saturate(image: &Path, o: &GuestBenchOptions) -> Result<(f64, f64, u64, u64, 
     let cycles = report_value(&console, "cycles_per_packet").unwrap_or(0);
     let ready = report_value(&console, "ready_us").unwrap_or(0);
     let rx = report_value(&console, "nic0.rx_packets").unwrap_or(0);
-    Ok((offered, got as f64 / secs, cycles, ready, rx))
+    Ok(Sample {
+        offered,
+        forwarded: got as f64 / secs,
+        cycles,
+        ready,
+        rx,
+    })
 }
 
 /// A generator thread sending `frames` round-robin into NIC 0, as fast as it can or at
@@ -427,7 +443,7 @@ pub fn bench(o: &GuestBenchOptions) -> Result<Vec<GuestBenchResult>, String> {
             boots[i].push(boot_once(image, o)?.0);
         }
     }
-    let mut runs: Vec<Vec<(f64, f64, u64, u64, u64)>> = vec![Vec::new(); images.len()];
+    let mut runs: Vec<Vec<Sample>> = vec![Vec::new(); images.len()];
     for _ in 0..o.runs.max(1) {
         for (i, image) in images.iter().enumerate() {
             runs[i].push(saturate(image, o)?);
@@ -437,17 +453,17 @@ pub fn bench(o: &GuestBenchOptions) -> Result<Vec<GuestBenchResult>, String> {
     for (i, path) in o.configs.iter().enumerate() {
         let image_bytes = std::fs::metadata(&images[i]).map(|m| m.len()).unwrap_or(0);
         let mut r = runs[i].clone();
-        r.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let (offered, forwarded, cycles, ready, rx) = r[r.len() / 2];
+        r.sort_by(|a, b| a.forwarded.total_cmp(&b.forwarded));
+        let m = r[r.len() / 2];
         results.push(GuestBenchResult {
             config: path.display().to_string(),
             image_bytes,
             boot_ms: median(boots[i].clone()),
-            ready_us: ready,
-            offered_pps: offered,
-            forwarded_pps: forwarded,
-            cycles_per_packet: cycles,
-            guest_rx: rx,
+            ready_us: m.ready,
+            offered_pps: m.offered,
+            forwarded_pps: m.forwarded,
+            cycles_per_packet: m.cycles,
+            guest_rx: m.rx,
         });
     }
     Ok(results)
