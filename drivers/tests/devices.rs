@@ -368,7 +368,17 @@ fn packet_sockets_on_a_veth_pair() {
         drop(out);
         drop((fd, td));
         assert_eq!(pool.in_flight(), 0);
-        (promisc, ns.ip(&["-d", "link", "show", "slva"]).unwrap())
+        // The kernel drops the membership when the socket is released, which can lag the
+        // close by a moment: look again for up to a second.
+        let mut after = ns.ip(&["-d", "link", "show", "slva"]).unwrap();
+        for _ in 0..50 {
+            if after.contains("promiscuity 0") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            after = ns.ip(&["-d", "link", "show", "slva"]).unwrap();
+        }
+        (promisc, after)
     });
     // PROMISC is a socket membership: on while FromDevice runs, gone after.
     assert!(detail.0.contains("promiscuity 1"), "{}", detail.0);

@@ -78,7 +78,7 @@ fn image_range() -> (u64, u64) {
 /// frames inside the image (where the stacks are) are followed.
 pub fn print_backtrace(mut rbp: u64) {
     let (lo, hi) = image_range();
-    println!("backtrace (return addresses; resolve with addr2line -e IMAGE):");
+    println!("backtrace (return addresses; resolve with addr2line -f -e IMAGE.sym):");
     for depth in 0..24 {
         if rbp == 0 || rbp % 8 != 0 || rbp < lo || rbp + 16 > hi {
             break;

@@ -209,7 +209,29 @@ pub fn compile_guests(
             String::from_utf8_lossy(&result.stderr)
         ));
     }
-    Ok(target.join(GUEST_TARGET).join(profile))
+    let dir = target.join(GUEST_TARGET).join(profile);
+    for name in &names {
+        strip_keeping_symbols(&dir.join(name));
+    }
+    Ok(dir)
+}
+
+/// Strips the symbol table from an image (a fifth of its size), keeping a copy with symbols
+/// beside it as `IMAGE.sym` for `addr2line -f -e IMAGE.sym ADDRESS` on a fault's backtrace.
+/// Without binutils' `objcopy` the image keeps its symbols.
+fn strip_keeping_symbols(image: &Path) {
+    let sym = image.with_extension("sym");
+    if std::fs::copy(image, &sym).is_err() {
+        return;
+    }
+    let stripped = Command::new("objcopy")
+        .arg("--strip-all")
+        .arg(image)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !stripped {
+        let _ = std::fs::remove_file(&sym);
+    }
 }
 
 /// The target guests are built for: the only standard library installed (GUEST-NOTES.md).
@@ -226,6 +248,12 @@ pub fn compile_guest(main_rs: &str, package: &str, output: &Path) -> Result<f64,
     let built = dir.join(package);
     std::fs::copy(&built, output)
         .map_err(|e| format!("{} -> {}: {e}", built.display(), output.display()))?;
+    let sym = built.with_extension("sym");
+    if sym.is_file() {
+        let mut out_sym = output.as_os_str().to_owned();
+        out_sym.push(".sym");
+        let _ = std::fs::copy(&sym, PathBuf::from(out_sym));
+    }
     Ok(started.elapsed().as_secs_f64())
 }
 
