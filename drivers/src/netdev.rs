@@ -59,7 +59,8 @@ pub(crate) fn ioctl_ifreq(
 ) -> io::Result<()> {
     // SAFETY: `fd` is open for the call (it is borrowed), `ifr` points to a valid ifreq we
     // hold exclusively, and every request this module passes (SIOCGIFINDEX, SIOCGIFHWADDR,
-    // SIOCGIFFLAGS, SIOCSIFFLAGS, TUNSETIFF) reads and writes at most one ifreq.
+    // SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFFLAGS, SIOCSIFFLAGS, TUNSETIFF) reads and writes
+    // at most one ifreq.
     let r = unsafe { libc::ioctl(fd.as_raw_fd(), request, ifr as *mut libc::ifreq) };
     if r < 0 {
         Err(io::Error::last_os_error())
@@ -93,6 +94,29 @@ pub(crate) fn hwaddr(fd: BorrowedFd<'_>, name: &str) -> io::Result<Option<Ethern
         *dst = src as u8;
     }
     Ok(Some(EthernetAddress(mac)))
+}
+
+/// The IPv4 address and netmask of interface `name`, if it has an address.
+pub(crate) fn ipv4(fd: BorrowedFd<'_>, name: &str) -> io::Result<Option<([u8; 4], [u8; 4])>> {
+    let read = |request| -> io::Result<Option<[u8; 4]>> {
+        let mut ifr = ifreq(name)?;
+        match ioctl_ifreq(fd, request, &mut ifr) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EADDRNOTAVAIL) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        // SAFETY: the ioctl succeeded, so the kernel stored a sockaddr_in in `ifru_addr`
+        // (SIOCGIFADDR) or `ifru_netmask` (SIOCGIFNETMASK, the same union bytes); the
+        // union was zeroed first, so every byte read is initialized.
+        let sa = unsafe { ifr.ifr_ifru.ifru_addr };
+        // sockaddr_in: family (2 bytes), port (2 bytes), then the address.
+        let b = sa.sa_data;
+        Ok(Some([b[2] as u8, b[3] as u8, b[4] as u8, b[5] as u8]))
+    };
+    let Some(ip) = read(libc::SIOCGIFADDR)? else {
+        return Ok(None);
+    };
+    Ok(Some((ip, read(libc::SIOCGIFNETMASK)?.unwrap_or([255; 4]))))
 }
 
 /// Brings interface `name` up (sets `IFF_UP`), if it is not up already.

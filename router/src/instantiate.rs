@@ -44,6 +44,7 @@ pub struct AddressNames {
     ip: BTreeMap<String, Ipv4Address>,
     ether: BTreeMap<String, EthernetAddress>,
     elements: BTreeMap<String, usize>,
+    patterns: BTreeMap<String, String>,
 }
 
 /// `name` without the type suffix `suffix` (Click's `NAME:ip`, `NAME:ipnet`, `NAME:eth`,
@@ -54,24 +55,84 @@ fn unsuffixed<'a>(name: &'a str, suffix: &str) -> &'a str {
         .unwrap_or(name)
 }
 
+/// Host interfaces as addresses, as user-level Click resolves them when no AddressInfo
+/// defines the name: `eth0` (or `eth0:ip`) is the interface's IPv4 address, `eth0:ipnet` its
+/// address and prefix, `eth0:eth` its MAC address, `eth0:bcast` its broadcast address and
+/// `eth0:gw` the gateway of its default route. Only host programs look (the `sluice`
+/// program registers the lookup); a guest image has no host interfaces.
+#[cfg(feature = "std")]
+mod host {
+    use sluice_elements::io::device::{interface_addresses, InterfaceAddresses};
+    use sluice_elements::wire::{EthernetAddress, Ipv4Address, Ipv4Prefix};
+
+    fn lookup<'a>(name: &'a str, suffixes: &[&str]) -> Option<(&'a str, InterfaceAddresses)> {
+        let dev = suffixes
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .unwrap_or(name);
+        Some((dev, interface_addresses(dev)?))
+    }
+
+    fn broadcast(a: &InterfaceAddresses) -> Option<Ipv4Address> {
+        let ip = u32::from_be_bytes(a.ip?.0);
+        let host_bits = u32::MAX.checked_shr(u32::from(a.prefix_len)).unwrap_or(0);
+        Some(Ipv4Address((ip | host_bits).to_be_bytes()))
+    }
+
+    pub fn ip(name: &str) -> Option<Ipv4Address> {
+        if let Some(dev) = name.strip_suffix(":gw") {
+            return interface_addresses(dev)?.gateway;
+        }
+        if let Some(dev) = name.strip_suffix(":bcast") {
+            return broadcast(&interface_addresses(dev)?);
+        }
+        lookup(name, &[":ip"])?.1.ip
+    }
+
+    pub fn prefix(name: &str) -> Option<Ipv4Prefix> {
+        let (_, a) = lookup(name, &[":ipnet"])?;
+        Some(Ipv4Prefix::new(a.ip?, a.prefix_len))
+    }
+
+    pub fn ether(name: &str) -> Option<EthernetAddress> {
+        lookup(name, &[":eth"])?.1.mac
+    }
+}
+
 impl Resolver for AddressNames {
     fn ip_address(&self, name: &str) -> Option<Ipv4Address> {
         // Only names given an address (`a 10.0.0.1`, `a 10.0.0.1/8`); a network alone
         // (`n 10.0.0.0/8`) is not an address, as in Click.
-        self.ip.get(unsuffixed(name, "ip")).copied()
+        let found = self.ip.get(unsuffixed(name, "ip")).copied();
+        #[cfg(feature = "std")]
+        let found = found.or_else(|| host::ip(name));
+        found
     }
 
     fn ip_prefix(&self, name: &str) -> Option<Ipv4Prefix> {
         // A name with an address and a prefix (`10.0.0.1/8`) stands for both.
-        self.ipv4.get(unsuffixed(name, "ipnet"))?.last().copied()
+        let found = self
+            .ipv4
+            .get(unsuffixed(name, "ipnet"))
+            .and_then(|p| p.last().copied());
+        #[cfg(feature = "std")]
+        let found = found.or_else(|| host::prefix(name));
+        found
     }
 
     fn ether_address(&self, name: &str) -> Option<EthernetAddress> {
-        self.ether.get(unsuffixed(name, "eth")).copied()
+        let found = self.ether.get(unsuffixed(name, "eth")).copied();
+        #[cfg(feature = "std")]
+        let found = found.or_else(|| host::ether(name));
+        found
     }
 
     fn element(&self, name: &str) -> Option<usize> {
         self.elements.get(name).copied()
+    }
+
+    fn rewriter_pattern(&self, name: &str) -> Option<String> {
+        self.patterns.get(name).cloned()
     }
 }
 
@@ -82,6 +143,20 @@ impl AddressNames {
         let mut names = AddressNames::default();
         for (i, e) in flat.elements.iter().enumerate() {
             names.elements.insert(e.name.clone(), i);
+            if e.class == "IPRewriterPatterns" {
+                // `NAME PATTERN...`: IPRewriterPatterns reports malformed ones itself.
+                for arg in split_args(&e.config, 0) {
+                    let mut words = arg.text.split_whitespace();
+                    if let Some(name) = words.next() {
+                        let pattern: Vec<&str> = words.collect();
+                        names
+                            .patterns
+                            .entry(name.to_string())
+                            .or_insert_with(|| pattern.join(" "));
+                    }
+                }
+                continue;
+            }
             if e.class != "AddressInfo" {
                 continue;
             }

@@ -136,6 +136,11 @@ pub trait Resolver {
         let _ = name;
         None
     }
+    /// The pattern an `IPRewriterPatterns` element names `name` (its words, unparsed).
+    fn rewriter_pattern(&self, name: &str) -> Option<String> {
+        let _ = name;
+        None
+    }
 }
 
 /// Resolves nothing.

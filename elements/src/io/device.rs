@@ -193,6 +193,37 @@ pub fn set_device_opener(f: DeviceOpener) {
     *OPENER.write().unwrap_or_else(PoisonError::into_inner) = Some(f);
 }
 
+/// A host interface's addresses, for configuration arguments that name an interface
+/// (`ARPQuerier(eth1)`, `SetIPAddress(eth0:gw)`), as user-level Click resolves them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InterfaceAddresses {
+    /// Its IPv4 address, if it has one.
+    pub ip: Option<crate::wire::Ipv4Address>,
+    /// Its IPv4 prefix length, with `ip`.
+    pub prefix_len: u8,
+    /// Its MAC address, if it is Ethernet-like.
+    pub mac: Option<EthernetAddress>,
+    /// The gateway of its default route, if it has one.
+    pub gateway: Option<crate::wire::Ipv4Address>,
+}
+
+/// A function that looks up a host interface's addresses.
+pub type InterfaceLookup = fn(&str) -> Option<InterfaceAddresses>;
+
+static INTERFACES: RwLock<Option<InterfaceLookup>> = RwLock::new(None);
+
+/// Registers the function that looks up host interfaces' addresses (the `sluice` program
+/// registers `sluice_drivers::host::interface_addresses`).
+pub fn set_interface_lookup(f: InterfaceLookup) {
+    *INTERFACES.write().unwrap_or_else(PoisonError::into_inner) = Some(f);
+}
+
+/// The addresses of host interface `name`, if a lookup is registered and it exists.
+pub fn interface_addresses(name: &str) -> Option<InterfaceAddresses> {
+    let lookup = *INTERFACES.read().unwrap_or_else(PoisonError::into_inner);
+    lookup.and_then(|f| f(name))
+}
+
 /// Opens the device `spec` names with the registered opener, unshared.
 pub fn open_device(spec: &DeviceSpec) -> io::Result<Box<dyn HostDevice>> {
     let opener = *OPENER.read().unwrap_or_else(PoisonError::into_inner);

@@ -28,10 +28,12 @@ use crate::element::{ConfigContext, Element, Handlers, PortCount, ProcessingSpec
 ///
 /// Each argument is a name followed by a pattern, `SADDR SPORT DADDR DPORT` (or
 /// `SADDR DADDR`), in IPRewriter's syntax. Names must be unique. The patterns are parsed and
-/// checked here exactly as Click does. Click lets `pattern NAME FOUTPUT ROUTPUT` INPUTSPECs
-/// in any rewriter share one named pattern (and its port allocation); Sluice cannot yet
-/// hand one element's state to another at configuration time, so rewriters report
-/// `no such pattern 'NAME'` for such INPUTSPECs.
+/// checked here exactly as Click does. A rewriter's `pattern NAME FOUTPUT ROUTPUT` INPUTSPEC
+/// uses the pattern NAME stands for. One difference from Click: Click's rewriters naming
+/// the same pattern share one pattern object, so one allocation of its ports; in Sluice
+/// each rewriter gets its own copy, so two rewriters naming one pattern could pick the same
+/// port for different flows. Give each rewriter its own pattern (or port range) if they
+/// share external addresses.
 ///
 /// # Example
 ///
@@ -78,7 +80,7 @@ impl Element for IPRewriterPatterns {
                 continue;
             }
             let rest: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
-            match Pattern::parse(&rest) {
+            match Pattern::parse_with(&rest, args.names()) {
                 Ok(p) => names.push((name.text.clone(), p.unparse())),
                 Err(m) => args.error(arg.span, m),
             }

@@ -105,6 +105,7 @@ pub(crate) fn parse_input_spec(
     text: &str,
     noutputs: usize,
     is_element: bool,
+    names: &dyn crate::element::args::Resolver,
 ) -> Result<InputSpec, String> {
     let words = split_words(text, 0);
     let Some(first) = words.first() else {
@@ -160,7 +161,18 @@ pub(crate) fn parse_input_spec(
                 return Err(String::from("syntax error"));
             }
             let n = rest.len();
-            let pattern = Pattern::parse(&rest[..n - 2])?;
+            // One word names a pattern an IPRewriterPatterns element defines.
+            let named = match &rest[..n - 2] {
+                [name] => names.rewriter_pattern(name),
+                _ => None,
+            };
+            let pattern = match named {
+                Some(text) => {
+                    let words: Vec<&str> = text.split_whitespace().collect();
+                    Pattern::parse_with(&words, names)?
+                }
+                None => Pattern::parse_with(&rest[..n - 2], names)?,
+            };
             let (f, r) = ports(&rest[n - 2..])?;
             if !in_range(f) || !in_range(r) {
                 return Err(String::from("output port out of range"));
@@ -370,7 +382,7 @@ impl Rewriter {
             for (i, arg) in rest.iter().enumerate() {
                 let first = arg.text.split_whitespace().next().unwrap_or("");
                 let is_element = args.names().element(first).is_some();
-                match parse_input_spec(&arg.text, cx.ports.outputs, is_element) {
+                match parse_input_spec(&arg.text, cx.ports.outputs, is_element, args.names()) {
                     Ok(s) => specs.push(s),
                     Err(m) => args.error(arg.span, format!("input spec {i}: {m}")),
                 }
@@ -868,8 +880,13 @@ impl Rewriter {
                 .and_then(|n| n.parse::<usize>().ok())
             {
                 Some(i) if i < self.specs.len() => {
-                    let spec = parse_input_spec(value, self.noutputs, false)
-                        .map_err(|m| HandlerError::BadValue(format!("input spec {i}: {m}")))?;
+                    let spec = parse_input_spec(
+                        value,
+                        self.noutputs,
+                        false,
+                        &crate::element::args::NoNames,
+                    )
+                    .map_err(|m| HandlerError::BadValue(format!("input spec {i}: {m}")))?;
                     let doomed: Vec<usize> = self
                         .table
                         .live()

@@ -79,7 +79,12 @@ fn is_dash(word: &str) -> bool {
 }
 
 fn parse_addr(word: &str) -> Option<u32> {
-    Ipv4Address::from_arg(word, &NoNames)
+    parse_addr_named(word, &NoNames)
+}
+
+/// An address, or a name AddressInfo (or a host interface) gives one.
+fn parse_addr_named(word: &str, names: &dyn crate::element::args::Resolver) -> Option<u32> {
+    Ipv4Address::from_arg(word, names)
         .ok()
         .map(Ipv4Address::to_u32)
 }
@@ -150,7 +155,17 @@ pub(crate) enum Rewrite {
 impl Pattern {
     /// Click's `IPRewriterPattern::parse` over the pattern words (without the output
     /// ports). One word names an `IPRewriterPatterns` pattern.
+    #[cfg(test)]
     pub fn parse(words: &[&str]) -> Result<Pattern, String> {
+        Self::parse_with(words, &NoNames)
+    }
+
+    /// [`Pattern::parse`], with the source and destination addresses also read as names
+    /// (`extern 50000-65535 intern_server -`, as conf/mazu-nat.click writes them).
+    pub fn parse_with(
+        words: &[&str],
+        names: &dyn crate::element::args::Resolver,
+    ) -> Result<Pattern, String> {
         if words.is_empty() || words.len() > 4 {
             return Err(String::from("syntax error"));
         }
@@ -165,7 +180,7 @@ impl Pattern {
 
         let w = words[0];
         if !is_dash(w) {
-            if let Some(a) = parse_addr(w) {
+            if let Some(a) = parse_addr_named(w, names) {
                 saddr = a;
             } else if let Some((a, v)) = address_variation(w, &mut sequential, &mut same_first) {
                 saddr = a;
@@ -195,7 +210,8 @@ impl Pattern {
         i += 1;
         let w = words[i];
         if !is_dash(w) {
-            daddr = parse_addr(w).ok_or_else(|| String::from("bad destination address"))?;
+            daddr = parse_addr_named(w, names)
+                .ok_or_else(|| String::from("bad destination address"))?;
         }
         if words.len() == 4 {
             let w = words[3];

@@ -86,12 +86,36 @@ pub fn parse_address_info_arg(text: &str) -> Result<Option<AddressInfoEntry>, St
             AddressValue::Prefix(p)
         } else if let Ok(e) = t.parse::<EthernetAddress>() {
             AddressValue::Ether(e)
+        } else if let Some(found) = host_interface(t) {
+            // A host interface stands for its addresses, as in user-level Click.
+            addresses.extend(found);
+            continue;
         } else {
             return Err(format!("\"{name}\" '{t}' is not a recognizable address"));
         };
         addresses.push(value);
     }
     Ok(Some(AddressInfoEntry { name, addresses }))
+}
+
+/// The addresses of host interface `name` (its IPv4 address and prefix, its MAC address),
+/// when the program registered an interface lookup (host programs do; guests have none).
+#[cfg(feature = "std")]
+fn host_interface(name: &str) -> Option<Vec<AddressValue>> {
+    let a = crate::io::device::interface_addresses(name)?;
+    let mut v = Vec::new();
+    if let Some(ip) = a.ip {
+        v.push(AddressValue::Prefix(Ipv4Prefix::new(ip, a.prefix_len)));
+    }
+    if let Some(mac) = a.mac {
+        v.push(AddressValue::Ether(mac));
+    }
+    (!v.is_empty()).then_some(v)
+}
+
+#[cfg(not(feature = "std"))]
+fn host_interface(_: &str) -> Option<Vec<AddressValue>> {
+    None
 }
 
 /// Gives names to addresses, so other elements' arguments can use the names.
@@ -118,6 +142,9 @@ pub fn parse_address_info_arg(text: &str) -> Result<Option<AddressInfoEntry>, St
 /// has host bits set also names that address (`10.0.0.1/8` gives `10.0.0.1` and
 /// `10.0.0.0/8`). The router resolves the names when it configures the other elements
 /// (with [`parse_address_info_arg`]); this element only checks its arguments.
+///
+/// In a host program an address may also be a host interface's name (`ath0`), standing for
+/// its IPv4 address and prefix and its MAC address, as in user-level Click.
 ///
 /// IPv6 addresses, which Click also accepts, are not supported.
 ///
