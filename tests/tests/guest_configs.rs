@@ -1,0 +1,255 @@
+//! The network functions in `configs/`, each built into a guest image, booted under QEMU
+//! (KVM when `/dev/kvm` opens, TCG otherwise) and given traffic that exercises it. Every
+//! `.click` file in `configs/` must have a test here (checked), and must stop cleanly with
+//! every packet buffer back in the pool.
+
+use std::time::Duration;
+
+use sluice_tests::guest::{accel_name, build_images, Guest, Report};
+
+const CONFIGS: &[&str] = &[
+    "wire",
+    "ethermirror",
+    "iprouter",
+    "vlan-gateway",
+    "firewall",
+];
+
+fn configs_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs")
+}
+
+fn images() -> &'static Vec<std::path::PathBuf> {
+    static IMAGES: std::sync::OnceLock<Vec<std::path::PathBuf>> = std::sync::OnceLock::new();
+    IMAGES.get_or_init(|| {
+        let configs: Vec<(String, String)> = CONFIGS
+            .iter()
+            .map(|c| {
+                let text = std::fs::read_to_string(configs_dir().join(format!("{c}.click")))
+                    .unwrap_or_else(|e| panic!("configs/{c}.click: {e}"));
+                (c.replace('-', "_"), text)
+            })
+            .collect();
+        build_images("sluice-guest-configs", &configs)
+    })
+}
+
+fn image(name: &str) -> &'static std::path::Path {
+    let i = CONFIGS.iter().position(|c| *c == name).expect("listed");
+    &images()[i]
+}
+
+fn handler(report: &Report, name: &str) -> u64 {
+    let lines: Vec<&str> = report.console.lines().collect();
+    lines
+        .windows(2)
+        .find(|w| w[0] == format!("{name}:"))
+        .and_then(|w| w[1].trim().parse().ok())
+        .unwrap_or_else(|| panic!("no handler {name}:\n{}", report.console))
+}
+
+fn finish_clean(guest: Guest) -> Report {
+    let report = guest.finish(Duration::from_secs(60));
+    assert_eq!(report.status, Some(0), "{}", report.console);
+    assert_eq!(
+        report.num("pool.free"),
+        report.num("pool.free_at_ready"),
+        "buffers back in the pool:\n{}",
+        report.console
+    );
+    report
+}
+
+fn checksum(b: &[u8]) -> u16 {
+    let mut sum = 0u32;
+    for c in b.chunks(2) {
+        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// An Ethernet + IPv4 frame carrying `proto` with an 8-byte transport header of ports.
+fn ip_frame(src: [u8; 4], dst: [u8; 4], proto: u8, sport: u16, dport: u16) -> Vec<u8> {
+    let mut f = vec![0u8; 74];
+    f[..6].copy_from_slice(&[2, 0, 0, 0, 0, 2]);
+    f[6..12].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    f[14] = 0x45;
+    f[16..18].copy_from_slice(&60u16.to_be_bytes());
+    f[22] = 64;
+    f[23] = proto;
+    f[26..30].copy_from_slice(&src);
+    f[30..34].copy_from_slice(&dst);
+    let sum = checksum(&f[14..34]);
+    f[24..26].copy_from_slice(&sum.to_be_bytes());
+    f[34..36].copy_from_slice(&sport.to_be_bytes());
+    f[36..38].copy_from_slice(&dport.to_be_bytes());
+    if proto == 6 {
+        f[46] = 0x50; // data offset 5
+        f[47] = 0x02; // SYN
+    }
+    f
+}
+
+#[test]
+fn every_config_has_a_guest_test() {
+    let mut found: Vec<String> = std::fs::read_dir(configs_dir())
+        .expect("configs/")
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".click").map(str::to_string)
+        })
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = CONFIGS.iter().map(|c| c.to_string()).collect();
+    listed.sort();
+    assert_eq!(found, listed, "configs/ and this test's list differ");
+}
+
+#[test]
+fn wire_passes_frames_unchanged() {
+    let guest = Guest::boot(image("wire"), 2, "32M", "idlestop=300");
+    let frames: Vec<Vec<u8>> = (0..20u8)
+        .map(|i| ip_frame([10, 0, 0, i], [192, 0, 2, 1], 17, 1000, 53))
+        .collect();
+    for f in &frames {
+        guest.send(0, f);
+    }
+    assert_eq!(guest.receive(1, Duration::from_millis(300)), frames);
+    finish_clean(guest);
+    println!("wire under {}: ok", accel_name());
+}
+
+#[test]
+fn ethermirror_returns_frames_with_addresses_swapped() {
+    let guest = Guest::boot(image("ethermirror"), 1, "32M", "idlestop=300 h=em.count");
+    let frames: Vec<Vec<u8>> = (0..20u8)
+        .map(|i| ip_frame([10, 0, 0, i], [192, 0, 2, 1], 17, 1000, 53))
+        .collect();
+    for f in &frames {
+        guest.send(0, f);
+    }
+    let back = guest.receive(0, Duration::from_millis(300));
+    let mirrored: Vec<Vec<u8>> = frames
+        .iter()
+        .map(|f| {
+            let mut m = f.clone();
+            m[..6].copy_from_slice(&f[6..12]);
+            m[6..12].copy_from_slice(&f[..6]);
+            m
+        })
+        .collect();
+    assert_eq!(back, mirrored);
+    let report = finish_clean(guest);
+    assert_eq!(handler(&report, "em.count"), 20);
+}
+
+fn tagged(vid: u16, inner: &[u8]) -> Vec<u8> {
+    let mut f = inner[..12].to_vec();
+    f.extend_from_slice(&[0x81, 0x00]);
+    f.extend_from_slice(&vid.to_be_bytes());
+    f.extend_from_slice(&inner[12..]);
+    f
+}
+
+#[test]
+fn vlan_gateway_untags_vlan_10_and_tags_the_access_side() {
+    let guest = Guest::boot(
+        image("vlan-gateway"),
+        2,
+        "32M",
+        "idlestop=300 h=toaccess.count h=totrunk.count h=other.count",
+    );
+    let plain = ip_frame([10, 0, 0, 1], [10, 0, 0, 2], 17, 1, 2);
+    // VID 10 with priority 5 (TCI 0xa00a): untagged on the access side.
+    guest.send(0, &tagged(0xa00a, &plain));
+    // VID 20 and an untagged frame on the trunk: refused.
+    guest.send(0, &tagged(20, &plain));
+    guest.send(0, &plain);
+    // From the access side: tagged with VLAN 10.
+    guest.send(1, &plain);
+    let to_access = guest.receive(1, Duration::from_millis(300));
+    let to_trunk = guest.receive(0, Duration::from_millis(100));
+    assert_eq!(to_access, vec![plain.clone()]);
+    assert_eq!(to_trunk, vec![tagged(10, &plain)]);
+    let report = finish_clean(guest);
+    assert_eq!(handler(&report, "toaccess.count"), 1);
+    assert_eq!(handler(&report, "totrunk.count"), 1);
+    assert_eq!(handler(&report, "other.count"), 2);
+}
+
+#[test]
+fn firewall_lets_replies_in_and_nothing_else() {
+    let guest = Guest::boot(
+        image("firewall"),
+        2,
+        "32M",
+        "idlestop=3000 h=out_allowed.count h=in_allowed.count h=out_denied.count h=in_denied.count h=bad.count",
+    );
+    let inside = [10, 0, 0, 5];
+    let server = [198, 51, 100, 7];
+    // Outbound TCP and UDP from the inside: allowed, unchanged.
+    let syn = ip_frame(inside, server, 6, 40000, 443);
+    let dns = ip_frame(inside, server, 17, 40001, 53);
+    // Outbound GRE: denied by the stateless filter.
+    let gre = ip_frame(inside, server, 47, 0, 0);
+    for f in [&syn, &dns, &gre] {
+        guest.send(0, f);
+    }
+    let out = guest.receive(1, Duration::from_millis(300));
+    assert_eq!(out, vec![syn.clone(), dns.clone()]);
+    // Inbound: the replies pass; an unsolicited connection and a spoofed inside source do
+    // not.
+    let syn_ack = ip_frame(server, inside, 6, 443, 40000);
+    let dns_reply = ip_frame(server, inside, 17, 53, 40001);
+    let unsolicited = ip_frame(server, inside, 6, 443, 40999);
+    let spoofed = ip_frame([10, 9, 9, 9], inside, 17, 53, 40001);
+    let mut bad = syn_ack.clone();
+    bad[24] ^= 0xff;
+    for f in [&syn_ack, &dns_reply, &unsolicited, &spoofed, &bad] {
+        guest.send(1, f);
+    }
+    // ARP is bridged both ways.
+    let mut arp = vec![0xffu8; 6];
+    arp.extend_from_slice(&[2, 0, 0, 0, 0, 9, 0x08, 0x06]);
+    arp.extend_from_slice(&[0u8; 28]);
+    guest.send(1, &arp);
+    let in_frames = guest.receive(0, Duration::from_millis(300));
+    assert_eq!(in_frames, vec![syn_ack, dns_reply, arp]);
+    let report = finish_clean(guest);
+    assert_eq!(handler(&report, "out_allowed.count"), 2);
+    assert_eq!(handler(&report, "in_allowed.count"), 2);
+    assert_eq!(handler(&report, "out_denied.count"), 1);
+    assert_eq!(handler(&report, "in_denied.count"), 2);
+    assert_eq!(handler(&report, "bad.count"), 1);
+}
+
+#[test]
+fn iprouter_routes_answers_arp_and_pings() {
+    let guest = Guest::boot(image("iprouter"), 2, "32M", "idlestop=3000 h=bad.count");
+    // ARP request for the router's eth0 address: a reply on eth0.
+    let mut req = vec![0xffu8; 6];
+    req.extend_from_slice(&[2, 0, 0, 0, 0x0a, 0x0a, 0x08, 0x06]);
+    req.extend_from_slice(&[0, 1, 0x08, 0, 6, 4, 0, 1]);
+    req.extend_from_slice(&[2, 0, 0, 0, 0x0a, 0x0a, 192, 0, 2, 10]);
+    req.extend_from_slice(&[0, 0, 0, 0, 0, 0, 192, 0, 2, 1]);
+    guest.send(0, &req);
+    let replies = guest.receive(0, Duration::from_millis(300));
+    assert_eq!(replies.len(), 1, "one ARP reply:\n{}", guest.console());
+    let r = &replies[0];
+    assert_eq!(&r[12..14], &[0x08, 0x06]);
+    assert_eq!(&r[20..22], &[0, 2], "an ARP reply");
+    assert_eq!(&r[22..28], &[2, 0, 0, 0, 0, 1], "the router's eth0 MAC");
+    // A packet for a host behind eth1: the router asks for its address on eth1.
+    let mut f = ip_frame([192, 0, 2, 10], [198, 51, 100, 20], 17, 1, 2);
+    f[..6].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
+    guest.send(0, &f);
+    let q = guest.receive(1, Duration::from_millis(300));
+    assert_eq!(q.len(), 1);
+    assert_eq!(&q[0][12..14], &[0x08, 0x06], "an ARP query on eth1");
+    assert_eq!(&q[0][38..42], &[198, 51, 100, 20]);
+    finish_clean(guest);
+}
