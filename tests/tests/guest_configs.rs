@@ -13,6 +13,7 @@ const CONFIGS: &[&str] = &[
     "iprouter",
     "vlan-gateway",
     "firewall",
+    "nat",
 ];
 
 fn configs_dir() -> std::path::PathBuf {
@@ -252,4 +253,109 @@ fn iprouter_routes_answers_arp_and_pings() {
     assert_eq!(&q[0][12..14], &[0x08, 0x06], "an ARP query on eth1");
     assert_eq!(&q[0][38..42], &[198, 51, 100, 20]);
     finish_clean(guest);
+}
+
+fn arp_reply_to(req: &[u8]) -> Vec<u8> {
+    // The host asked about answers with MAC 02:00:00:00:0b:<last octet of its address>.
+    let mac = [2, 0, 0, 0, 0x0b, req[41]];
+    let mut f = req[22..28].to_vec();
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&[0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 2]);
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&req[38..42]);
+    f.extend_from_slice(&req[22..32]);
+    f
+}
+
+fn is_arp_request(f: &[u8]) -> bool {
+    f.len() >= 42 && f[12..14] == [0x08, 0x06] && f[20..22] == [0, 1]
+}
+
+/// Sends `frame` into `nic` and returns what leaves `out`, answering the ARP query the
+/// NAT makes for its next hop first if it makes one.
+fn through(guest: &Guest, nic: usize, out: usize, frame: &[u8]) -> Vec<Vec<u8>> {
+    guest.send(nic, frame);
+    let mut got = guest.receive(out, Duration::from_millis(300));
+    if let Some(q) = got.iter().position(|f| is_arp_request(f)) {
+        let req = got.remove(q);
+        guest.send(out, &arp_reply_to(&req));
+        got.extend(guest.receive(out, Duration::from_millis(300)));
+    }
+    got
+}
+
+#[test]
+fn nat_translates_udp_tcp_and_pings_and_refuses_the_unsolicited() {
+    let guest = Guest::boot(
+        image("nat"),
+        2,
+        "32M",
+        "idlestop=3000 h=rw.nmappings h=unsolicited.count h=bad.count",
+    );
+    let host = [10, 0, 0, 5];
+    let server = [203, 0, 113, 9];
+    let public = [198, 51, 100, 1];
+    let mut dns = ip_frame(host, server, 17, 40001, 53);
+    dns[..6].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
+    let out = through(&guest, 0, 1, &dns);
+    assert_eq!(out.len(), 1, "one translated packet on the outside");
+    let o = &out[0];
+    assert_eq!(&o[..6], &[2, 0, 0, 0, 0x0b, 254], "to the next hop's MAC");
+    assert_eq!(&o[6..12], &[2, 0, 0, 0, 1, 1], "from the NAT's outside MAC");
+    assert_eq!(&o[26..30], &public, "source rewritten");
+    assert_eq!(&o[30..34], &server);
+    assert_eq!(o[22], 63, "TTL decremented");
+    assert_eq!(checksum(&o[14..34]), 0, "IP checksum valid");
+    let port = u16::from_be_bytes([o[34], o[35]]);
+    assert!(port >= 1024, "port {port} from the pattern's range");
+    // The reply comes back to the inside host's own port.
+    let mut reply = ip_frame(server, public, 17, 53, port);
+    reply[..6].copy_from_slice(&[2, 0, 0, 0, 1, 1]);
+    let back = through(&guest, 1, 0, &reply);
+    assert_eq!(back.len(), 1, "the reply reaches the inside");
+    let b = &back[0];
+    assert_eq!(&b[..6], &[2, 0, 0, 0, 0x0b, 5], "to the inside host's MAC");
+    assert_eq!(&b[30..34], &host);
+    assert_eq!(u16::from_be_bytes([b[36], b[37]]), 40001);
+    assert_eq!(checksum(&b[14..34]), 0);
+    // An unsolicited packet to another port is refused.
+    let mut stray = ip_frame(server, public, 17, 53, port.wrapping_add(7));
+    stray[..6].copy_from_slice(&[2, 0, 0, 0, 1, 1]);
+    assert!(through(&guest, 1, 0, &stray).is_empty());
+    // A ping from the inside leaves with the NAT's address and comes back.
+    let mut echo = ip_frame(host, server, 1, 0, 0);
+    echo[..6].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
+    echo[34] = 8; // echo request
+    echo[38..40].copy_from_slice(&0x1234u16.to_be_bytes()); // identifier
+    echo[36..38].copy_from_slice(&[0, 0]);
+    let sum = checksum(&echo[34..]);
+    echo[36..38].copy_from_slice(&sum.to_be_bytes());
+    let out = through(&guest, 0, 1, &echo);
+    assert_eq!(out.len(), 1);
+    assert_eq!(&out[0][26..30], &public);
+    assert_eq!(checksum(&out[0][34..]), 0, "ICMP checksum valid");
+    let id = u16::from_be_bytes([out[0][38], out[0][39]]);
+    let mut echo_reply = out[0].clone();
+    echo_reply[..6].copy_from_slice(&[2, 0, 0, 0, 1, 1]);
+    echo_reply[26..30].copy_from_slice(&server);
+    echo_reply[30..34].copy_from_slice(&public);
+    echo_reply[22] = 64;
+    echo_reply[24..26].copy_from_slice(&[0, 0]);
+    let sum = checksum(&echo_reply[14..34]);
+    echo_reply[24..26].copy_from_slice(&sum.to_be_bytes());
+    echo_reply[34] = 0; // echo reply
+    echo_reply[36..38].copy_from_slice(&[0, 0]);
+    let sum = checksum(&echo_reply[34..]);
+    echo_reply[36..38].copy_from_slice(&sum.to_be_bytes());
+    let back = through(&guest, 1, 0, &echo_reply);
+    assert_eq!(back.len(), 1, "the echo reply reaches the inside");
+    assert_eq!(&back[0][30..34], &host);
+    assert_eq!(
+        u16::from_be_bytes([back[0][38], back[0][39]]),
+        0x1234,
+        "identifier {id:#x} translated back"
+    );
+    let report = finish_clean(guest);
+    assert_eq!(handler(&report, "unsolicited.count"), 1);
+    assert_eq!(handler(&report, "bad.count"), 0);
 }
