@@ -394,11 +394,45 @@ fn numbered_and_missing_devices_say_why() {
         let pool = Pool::new(PoolConfig::with_slots(4)).unwrap();
         let mut log = NoLog;
         let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
-        let mut fd: FromDevice = configure("0", SOURCE).unwrap();
+        // (Device 7: no test gives that many, whatever runs beside this one.)
+        let mut fd: FromDevice = configure("7", SOURCE).unwrap();
         let e = fd.initialize(&mut cx).unwrap_err();
-        assert!(e.starts_with("device 0: numbered devices"), "{e}");
+        assert!(e.starts_with("device 7: device 7 was not given"), "{e}");
         let mut td: ToDevice = configure("slnone", SINK).unwrap();
         let e = td.initialize(&mut cx).unwrap_err();
         assert!(e.starts_with("slnone: "), "{e}");
+    });
+}
+
+#[test]
+fn numbered_devices_stand_for_the_given_taps() {
+    require_devices!();
+    device::set_device_opener(sluice_drivers::host::open);
+    let ns = Netns::new();
+    ns.run(|| {
+        // What `sluice run --nic tap:slnum0 --nic tap:slnum1` sets.
+        device::set_numbered_devices(vec![
+            device::DeviceSpec::parse("tap:slnum0", None).unwrap(),
+            device::DeviceSpec::parse("tap:slnum1", None).unwrap(),
+        ]);
+        let pool = Pool::new(PoolConfig::with_slots(16)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let mut fd: FromDevice = configure("0, PROTOCOL 0x88b5", SOURCE).unwrap();
+        fd.initialize(&mut cx).expect("device 0 is tap:slnum0");
+        let mut td: ToDevice = configure("1", SINK).unwrap();
+        td.initialize(&mut cx).expect("device 1 is tap:slnum1");
+        let mut k0 = PacketSocket::open("slnum0", false).expect("slnum0 exists");
+        let mut k1 = PacketSocket::open("slnum1", false).expect("slnum1 exists");
+        let f = frame([2, 0, 0, 0, 0, 9], [2, 0, 0, 0, 0, 8], 7, 80);
+        assert!(k0.send(&f).unwrap());
+        let mut out = Collect::new();
+        receive(&mut fd, &mut out, 1, &mut cx);
+        for p in out.ports.remove(0) {
+            td.push(0, p, &mut Collect::new(), &mut cx);
+        }
+        let got = collect_frames(&mut k1, 1);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, f);
     });
 }

@@ -99,6 +99,11 @@ enum Command {
         /// Packet buffers in the pool.
         #[arg(long, default_value_t = 4096)]
         buffers: usize,
+        /// The device FromDevice(N)/ToDevice(N) stand for, in order: tap:NAME (a TAP) or
+        /// NAME (an existing interface); repeat once per device. Lets configurations written
+        /// for guest images (configs/) run on the host.
+        #[arg(long = "nic", value_name = "DEVICE")]
+        nics: Vec<String>,
     },
     /// Compile a configuration into a standalone program.
     Build {
@@ -307,8 +312,14 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             handlers,
             simtime,
             buffers,
+            nics,
             ..
         } => {
+            let devices = nics
+                .iter()
+                .map(|n| sluice_elements::io::device::DeviceSpec::parse(n, None))
+                .collect::<Result<Vec<_>, _>>()?;
+            sluice_elements::io::device::set_numbered_devices(devices);
             let interrupt = Arc::new(AtomicBool::new(false));
             for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
                 signal_hook::flag::register(signal, Arc::clone(&interrupt))

@@ -224,6 +224,38 @@ pub fn interface_addresses(name: &str) -> Option<InterfaceAddresses> {
     lookup.and_then(|f| f(name))
 }
 
+/// The devices `FromDevice(N)` and `ToDevice(N)` stand for in a host program (the N-th
+/// `--nic` of `sluice run`), so a configuration written for a guest runs on TAPs too.
+static NUMBERED: RwLock<Vec<DeviceSpec>> = RwLock::new(Vec::new());
+
+/// Sets the devices numbered device specs stand for, in order.
+pub fn set_numbered_devices(devices: Vec<DeviceSpec>) {
+    *NUMBERED.write().unwrap_or_else(PoisonError::into_inner) = devices;
+}
+
+/// The device a numbered spec stands for (with the spec's own flags), `None` for other
+/// specs, an error if no device has that number.
+fn numbered_device(spec: &DeviceSpec) -> io::Result<Option<DeviceSpec>> {
+    let DeviceKind::Numbered(n) = spec.kind else {
+        return Ok(None);
+    };
+    let devices = NUMBERED.read().unwrap_or_else(PoisonError::into_inner);
+    match devices.get(n as usize) {
+        Some(d) => Ok(Some(DeviceSpec {
+            promisc: spec.promisc || d.promisc,
+            outbound: spec.outbound || d.outbound,
+            ..d.clone()
+        })),
+        None => Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "device {n} was not given: the program has {} (sluice run --nic tap:NAME or --nic NAME, once per device)",
+                devices.len()
+            ),
+        )),
+    }
+}
+
 /// Opens the device `spec` names with the registered opener, unshared.
 pub fn open_device(spec: &DeviceSpec) -> io::Result<Box<dyn HostDevice>> {
     let opener = *OPENER.read().unwrap_or_else(PoisonError::into_inner);
@@ -267,6 +299,8 @@ impl fmt::Debug for DeviceHandle {
 /// Opens the device `spec` names, or shares it with the elements that already opened it.
 /// A spec asking for promiscuous mode turns it on for the shared device.
 pub fn attach(spec: &DeviceSpec) -> io::Result<DeviceHandle> {
+    let numbered = numbered_device(spec)?;
+    let spec = numbered.as_ref().unwrap_or(spec);
     let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
     open.retain(|w| w.strong_count() > 0);
     for weak in open.iter() {

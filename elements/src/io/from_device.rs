@@ -50,8 +50,8 @@ const COMPLAINTS: u32 = 5;
 ///   created through `/dev/net/tun` (and brought up) if it does not exist. FromDevice
 ///   receives what the host kernel sends on the TAP; ToDevice on the same TAP delivers
 ///   frames to the host kernel. A TAP Sluice created disappears when the router stops.
-/// - a bare number `N`: the N-th device given to the program. The guest maps it to its
-///   N-th virtio NIC; the host program does not support it yet, and initialization fails.
+/// - a bare number `N`: the N-th device given to the program: the guest's N-th virtio NIC,
+///   or on the host the N-th `--nic` of `sluice run` (so `configs/` run on TAPs too).
 ///
 /// Each frame is received straight into a packet buffer, after the headroom. A frame longer
 /// than `SNAPLEN` (or than the buffer) is cut, and the bytes cut off become its

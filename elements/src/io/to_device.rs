@@ -51,7 +51,7 @@ enum Sent {
 /// `NAME` (or `METHOD LINUX`, or `METHOD PCAP`) is the existing interface NAME, written
 /// through a raw `AF_PACKET` socket; `tap:NAME` (or `METHOD TAP`, Sluice's own) is a TAP,
 /// created if needed, whose frames reach the host kernel as if from a wire; a bare number
-/// is the N-th device given to the program (not supported on the host yet). A FromDevice
+/// is the N-th device given to the program (the N-th `--nic` of `sluice run`). A FromDevice
 /// naming the same device shares it. Frames must carry their link-level header already.
 ///
 /// When the device's queue is full, ToDevice keeps the frame and tries it again on its
