@@ -66,6 +66,24 @@ impl PacketSocket {
         if r < 0 {
             return Err(io::Error::last_os_error());
         }
+        // Ask for each frame's auxiliary data: the kernel takes 802.1Q tags out of received
+        // frames (VLAN acceleration) and reports them there; recv puts them back, as libpcap
+        // does for Click.
+        let on: libc::c_int = 1;
+        // SAFETY: `fd` is an open packet socket we own; `on` is a valid int that outlives the
+        // call, and the length passed is its size.
+        let r = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_AUXDATA,
+                (&on as *const libc::c_int).cast::<libc::c_void>(),
+                socklen::<libc::c_int>(),
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
         let mac = netdev::hwaddr(fd.as_fd(), name).ok().flatten();
         Ok(PacketSocket {
             fd,
@@ -128,20 +146,23 @@ impl HostDevice for PacketSocket {
             // SAFETY: sockaddr_ll is a C struct of integers and a byte array; all-zero is
             // valid.
             let mut sa: libc::sockaddr_ll = unsafe { mem::zeroed() };
-            let mut len = socklen::<libc::sockaddr_ll>();
-            // SAFETY: `fd` is an open socket we own; `buf` is valid for writes of
-            // `buf.len()` bytes and `sa`/`len` for the address the kernel writes back
-            // (at most `len` bytes), all for the duration of the call.
-            let n = unsafe {
-                libc::recvfrom(
-                    self.fd.as_raw_fd(),
-                    buf.as_mut_ptr().cast::<libc::c_void>(),
-                    buf.len(),
-                    libc::MSG_TRUNC,
-                    (&mut sa as *mut libc::sockaddr_ll).cast::<libc::sockaddr>(),
-                    &mut len,
-                )
+            // Room for one tpacket_auxdata control message, 8-byte aligned.
+            let mut control = [0u64; 8];
+            let mut iov = libc::iovec {
+                iov_base: buf.as_mut_ptr().cast::<libc::c_void>(),
+                iov_len: buf.len(),
             };
+            // SAFETY: msghdr is a C struct of integers and pointers; all-zero is valid.
+            let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+            msg.msg_name = (&mut sa as *mut libc::sockaddr_ll).cast::<libc::c_void>();
+            msg.msg_namelen = socklen::<libc::sockaddr_ll>();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr().cast::<libc::c_void>();
+            msg.msg_controllen = mem::size_of_val(&control);
+            // SAFETY: `fd` is an open socket we own; `msg` points at `iov` (covering `buf`),
+            // `sa` and `control`, all valid for writes of the lengths given, for the call.
+            let n = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &mut msg, libc::MSG_TRUNC) };
             if n < 0 {
                 let e = io::Error::last_os_error();
                 return match e.kind() {
@@ -156,7 +177,11 @@ impl HostDevice for PacketSocket {
             }
             self.last_type = packet_type(sa.sll_pkttype);
             // With MSG_TRUNC, `n` is the frame's real length even when it was cut to `buf`.
-            return Ok(Some(n.unsigned_abs()));
+            let len = n.unsigned_abs();
+            return Ok(Some(match vlan_tag(&msg) {
+                Some(tag) => reinsert_tag(buf, len, tag),
+                None => len,
+            }));
         }
         Ok(None)
     }
@@ -231,5 +256,74 @@ impl HostDevice for PacketSocket {
             self.promisc = on;
         }
         Ok(())
+    }
+}
+
+/// The 802.1Q tag the kernel took out of a received frame, from its auxiliary data:
+/// (TPID, TCI).
+fn vlan_tag(msg: &libc::msghdr) -> Option<(u16, u16)> {
+    // SAFETY: `msg` was filled by recvmsg(2); CMSG_FIRSTHDR reads only its control fields.
+    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(msg) };
+    while !cmsg.is_null() {
+        // SAFETY: a non-null header CMSG_FIRSTHDR/CMSG_NXTHDR returned lies within the
+        // control buffer the kernel filled.
+        let header = unsafe { &*cmsg };
+        if header.cmsg_level == libc::SOL_PACKET && header.cmsg_type == libc::PACKET_AUXDATA {
+            // SAFETY: a PACKET_AUXDATA message carries one tpacket_auxdata; read unaligned.
+            let data = unsafe { libc::CMSG_DATA(cmsg) };
+            // SAFETY: as above: `data` points at the tpacket_auxdata inside the buffer.
+            let aux: libc::tpacket_auxdata =
+                unsafe { data.cast::<libc::tpacket_auxdata>().read_unaligned() };
+            let valid = aux.tp_status & libc::TP_STATUS_VLAN_VALID != 0;
+            if !valid && aux.tp_vlan_tci == 0 {
+                return None;
+            }
+            let tpid = if aux.tp_status & libc::TP_STATUS_VLAN_TPID_VALID != 0 {
+                aux.tp_vlan_tpid
+            } else {
+                0x8100
+            };
+            return Some((tpid, aux.tp_vlan_tci));
+        }
+        // SAFETY: as for CMSG_FIRSTHDR; CMSG_NXTHDR stays within the control buffer.
+        cmsg = unsafe { libc::CMSG_NXTHDR(msg, cmsg) };
+    }
+    None
+}
+
+/// Puts an 802.1Q tag back after the frame's addresses (the frame was `len` bytes, stored
+/// in `buf` up to its length); returns the new length. Bytes pushed past `buf` are cut, as
+/// a short buffer cuts any frame.
+fn reinsert_tag(buf: &mut [u8], len: usize, (tpid, tci): (u16, u16)) -> usize {
+    if len < 12 {
+        return len;
+    }
+    let stored = len.min(buf.len());
+    let keep = stored.saturating_sub(12).min(buf.len().saturating_sub(16));
+    buf.copy_within(12..12 + keep, 16);
+    if buf.len() >= 16 {
+        buf[12..14].copy_from_slice(&tpid.to_be_bytes());
+        buf[14..16].copy_from_slice(&tci.to_be_bytes());
+    }
+    len + 4
+}
+
+#[cfg(test)]
+mod vlan_tests {
+    #[test]
+    fn tags_go_back_after_the_addresses() {
+        let mut buf = [0u8; 64];
+        let frame: Vec<u8> = (0..20u8).collect();
+        buf[..20].copy_from_slice(&frame);
+        let n = super::reinsert_tag(&mut buf, 20, (0x8100, 0x000a));
+        assert_eq!(n, 24);
+        assert_eq!(&buf[..12], &frame[..12]);
+        assert_eq!(&buf[12..16], &[0x81, 0x00, 0x00, 0x0a]);
+        assert_eq!(&buf[16..24], &frame[12..20]);
+        // A buffer too short for all of it keeps what fits.
+        let mut short = [0u8; 18];
+        short.copy_from_slice(&frame[..18]);
+        assert_eq!(super::reinsert_tag(&mut short, 20, (0x8100, 1)), 24);
+        assert_eq!(&short[16..18], &frame[12..14]);
     }
 }

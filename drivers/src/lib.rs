@@ -14,6 +14,8 @@ pub mod naming;
 #[cfg(all(feature = "std", target_os = "linux"))]
 mod netdev;
 #[cfg(all(feature = "std", target_os = "linux"))]
+pub mod netns;
+#[cfg(all(feature = "std", target_os = "linux"))]
 pub mod tap;
 #[cfg(feature = "virtio")]
 pub mod virtio;

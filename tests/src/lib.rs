@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod dut;
 pub mod guest;
 
 /// The shared folder beside the checkout (`../shared`), or `SLUICE_SHARED` if set.

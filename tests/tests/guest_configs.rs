@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use sluice_tests::guest::{accel_name, build_images, Guest, Report};
+use sluice_tests::dut::{Dut, Ended, HostRouter};
+use sluice_tests::guest::{accel_name, build_images, Guest};
 
 const CONFIGS: &[&str] = &[
     "wire",
@@ -43,25 +44,29 @@ fn image(name: &str) -> &'static std::path::Path {
     &images()[i]
 }
 
-fn handler(report: &Report, name: &str) -> u64 {
-    let lines: Vec<&str> = report.console.lines().collect();
-    lines
-        .windows(2)
-        .find(|w| w[0] == format!("{name}:"))
-        .and_then(|w| w[1].trim().parse().ok())
-        .unwrap_or_else(|| panic!("no handler {name}:\n{}", report.console))
+/// The guest image of configuration `name`, booted with `nics` NICs, printing `handlers`
+/// when it stops (three seconds after the last frame).
+fn guest(name: &str, nics: usize, handlers: &[&str]) -> Guest {
+    let mut append = String::from("idlestop=3000");
+    for h in handlers {
+        append.push_str(&format!(" h={h}"));
+    }
+    Guest::boot(image(name), nics, "32M", &append)
 }
 
-fn finish_clean(guest: Guest) -> Report {
-    let report = guest.finish(Duration::from_secs(60));
-    assert_eq!(report.status, Some(0), "{}", report.console);
-    assert_eq!(
-        report.num("pool.free"),
-        report.num("pool.free_at_ready"),
-        "buffers back in the pool:\n{}",
-        report.console
-    );
-    report
+/// Configuration `name` run on the host over TAPs in a namespace of its own (`None`
+/// where TAPs cannot be made).
+fn host(name: &str, nics: usize, handlers: &[&str]) -> Option<HostRouter> {
+    HostRouter::start(&configs_dir().join(format!("{name}.click")), nics, handlers)
+}
+
+/// Stops the function; it must have stopped cleanly, every buffer back in the pool.
+fn finish_clean(d: impl Dut) -> Ended {
+    let ended = d.end();
+    if let Err(e) = &ended.clean {
+        panic!("{e}:\n{}", ended.console);
+    }
+    ended
 }
 
 fn checksum(b: &[u8]) -> u16 {
@@ -113,9 +118,7 @@ fn every_config_has_a_guest_test() {
     assert_eq!(found, listed, "configs/ and this test's list differ");
 }
 
-#[test]
-fn wire_passes_frames_unchanged() {
-    let guest = Guest::boot(image("wire"), 2, "32M", "idlestop=300");
+fn wire_passes_frames_unchanged(guest: impl Dut) {
     let frames: Vec<Vec<u8>> = (0..20u8)
         .map(|i| ip_frame([10, 0, 0, i], [192, 0, 2, 1], 17, 1000, 53))
         .collect();
@@ -124,12 +127,10 @@ fn wire_passes_frames_unchanged() {
     }
     assert_eq!(guest.receive(1, Duration::from_millis(300)), frames);
     finish_clean(guest);
-    println!("wire under {}: ok", accel_name());
+    println!("guest images run under {}", accel_name());
 }
 
-#[test]
-fn ethermirror_returns_frames_with_addresses_swapped() {
-    let guest = Guest::boot(image("ethermirror"), 1, "32M", "idlestop=300 h=em.count");
+fn ethermirror_returns_frames_with_addresses_swapped(guest: impl Dut) {
     let frames: Vec<Vec<u8>> = (0..20u8)
         .map(|i| ip_frame([10, 0, 0, i], [192, 0, 2, 1], 17, 1000, 53))
         .collect();
@@ -148,7 +149,7 @@ fn ethermirror_returns_frames_with_addresses_swapped() {
         .collect();
     assert_eq!(back, mirrored);
     let report = finish_clean(guest);
-    assert_eq!(handler(&report, "em.count"), 20);
+    assert_eq!(report.handler("em.count"), 20);
 }
 
 fn tagged(vid: u16, inner: &[u8]) -> Vec<u8> {
@@ -159,14 +160,7 @@ fn tagged(vid: u16, inner: &[u8]) -> Vec<u8> {
     f
 }
 
-#[test]
-fn vlan_gateway_untags_vlan_10_and_tags_the_access_side() {
-    let guest = Guest::boot(
-        image("vlan-gateway"),
-        2,
-        "32M",
-        "idlestop=300 h=toaccess.count h=totrunk.count h=other.count",
-    );
+fn vlan_gateway_untags_vlan_10_and_tags_the_access_side(guest: impl Dut) {
     let plain = ip_frame([10, 0, 0, 1], [10, 0, 0, 2], 17, 1, 2);
     // VID 10 with priority 5 (TCI 0xa00a): untagged on the access side.
     guest.send(0, &tagged(0xa00a, &plain));
@@ -180,19 +174,12 @@ fn vlan_gateway_untags_vlan_10_and_tags_the_access_side() {
     assert_eq!(to_access, vec![plain.clone()]);
     assert_eq!(to_trunk, vec![tagged(10, &plain)]);
     let report = finish_clean(guest);
-    assert_eq!(handler(&report, "toaccess.count"), 1);
-    assert_eq!(handler(&report, "totrunk.count"), 1);
-    assert_eq!(handler(&report, "other.count"), 2);
+    assert_eq!(report.handler("toaccess.count"), 1);
+    assert_eq!(report.handler("totrunk.count"), 1);
+    assert_eq!(report.handler("other.count"), 2);
 }
 
-#[test]
-fn firewall_lets_replies_in_and_nothing_else() {
-    let guest = Guest::boot(
-        image("firewall"),
-        2,
-        "32M",
-        "idlestop=3000 h=out_allowed.count h=in_allowed.count h=out_denied.count h=in_denied.count h=bad.count",
-    );
+fn firewall_lets_replies_in_and_nothing_else(guest: impl Dut) {
     let inside = [10, 0, 0, 5];
     let server = [198, 51, 100, 7];
     // Outbound TCP and UDP from the inside: allowed, unchanged.
@@ -224,16 +211,14 @@ fn firewall_lets_replies_in_and_nothing_else() {
     let in_frames = guest.receive(0, Duration::from_millis(300));
     assert_eq!(in_frames, vec![syn_ack, dns_reply, arp]);
     let report = finish_clean(guest);
-    assert_eq!(handler(&report, "out_allowed.count"), 2);
-    assert_eq!(handler(&report, "in_allowed.count"), 2);
-    assert_eq!(handler(&report, "out_denied.count"), 1);
-    assert_eq!(handler(&report, "in_denied.count"), 2);
-    assert_eq!(handler(&report, "bad.count"), 1);
+    assert_eq!(report.handler("out_allowed.count"), 2);
+    assert_eq!(report.handler("in_allowed.count"), 2);
+    assert_eq!(report.handler("out_denied.count"), 1);
+    assert_eq!(report.handler("in_denied.count"), 2);
+    assert_eq!(report.handler("bad.count"), 1);
 }
 
-#[test]
-fn iprouter_routes_answers_arp_and_pings() {
-    let guest = Guest::boot(image("iprouter"), 2, "32M", "idlestop=3000 h=bad.count");
+fn iprouter_routes_answers_arp_and_pings(guest: impl Dut) {
     // ARP request for the router's eth0 address: a reply on eth0.
     let mut req = vec![0xffu8; 6];
     req.extend_from_slice(&[2, 0, 0, 0, 0x0a, 0x0a, 0x08, 0x06]);
@@ -242,7 +227,7 @@ fn iprouter_routes_answers_arp_and_pings() {
     req.extend_from_slice(&[0, 0, 0, 0, 0, 0, 192, 0, 2, 1]);
     guest.send(0, &req);
     let replies = guest.receive(0, Duration::from_millis(300));
-    assert_eq!(replies.len(), 1, "one ARP reply:\n{}", guest.console());
+    assert_eq!(replies.len(), 1, "one ARP reply");
     let r = &replies[0];
     assert_eq!(&r[12..14], &[0x08, 0x06]);
     assert_eq!(&r[20..22], &[0, 2], "an ARP reply");
@@ -276,7 +261,7 @@ fn is_arp_request(f: &[u8]) -> bool {
 
 /// Sends `frame` into `nic` and returns what leaves `out`, answering the ARP query the
 /// NAT makes for its next hop first if it makes one.
-fn through(guest: &Guest, nic: usize, out: usize, frame: &[u8]) -> Vec<Vec<u8>> {
+fn through(guest: &impl Dut, nic: usize, out: usize, frame: &[u8]) -> Vec<Vec<u8>> {
     guest.send(nic, frame);
     let mut got = guest.receive(out, Duration::from_millis(300));
     if let Some(q) = got.iter().position(|f| is_arp_request(f)) {
@@ -287,14 +272,7 @@ fn through(guest: &Guest, nic: usize, out: usize, frame: &[u8]) -> Vec<Vec<u8>> 
     got
 }
 
-#[test]
-fn nat_translates_udp_tcp_and_pings_and_refuses_the_unsolicited() {
-    let guest = Guest::boot(
-        image("nat"),
-        2,
-        "32M",
-        "idlestop=3000 h=rw.nmappings h=unsolicited.count h=bad.count",
-    );
+fn nat_translates_udp_tcp_and_pings_and_refuses_the_unsolicited(guest: impl Dut) {
     let host = [10, 0, 0, 5];
     let server = [203, 0, 113, 9];
     let public = [198, 51, 100, 1];
@@ -359,18 +337,11 @@ fn nat_translates_udp_tcp_and_pings_and_refuses_the_unsolicited() {
         "identifier {id:#x} translated back"
     );
     let report = finish_clean(guest);
-    assert_eq!(handler(&report, "unsolicited.count"), 1);
-    assert_eq!(handler(&report, "bad.count"), 0);
+    assert_eq!(report.handler("unsolicited.count"), 1);
+    assert_eq!(report.handler("bad.count"), 0);
 }
 
-#[test]
-fn loadbalancer_spreads_flows_and_keeps_each_on_its_backend() {
-    let guest = Guest::boot(
-        image("loadbalancer"),
-        2,
-        "32M",
-        "idlestop=3000 h=b1.count h=b2.count h=b3.count h=stray.count",
-    );
+fn loadbalancer_spreads_flows_and_keeps_each_on_its_backend(guest: impl Dut) {
     let vip = [198, 51, 100, 10];
     let client = [198, 51, 100, 77];
     // Resolve the backends once: a first flow per backend makes the balancer ask.
@@ -426,20 +397,13 @@ fn loadbalancer_spreads_flows_and_keeps_each_on_its_backend() {
     assert!(guest.receive(0, Duration::from_millis(200)).is_empty());
     let report = finish_clean(guest);
     assert_eq!(
-        handler(&report, "b1.count") + handler(&report, "b2.count") + handler(&report, "b3.count"),
+        report.handler("b1.count") + report.handler("b2.count") + report.handler("b3.count"),
         72
     );
-    assert_eq!(handler(&report, "stray.count"), 1);
+    assert_eq!(report.handler("stray.count"), 1);
 }
 
-#[test]
-fn flowmonitor_counts_classes_and_forwards_everything() {
-    let guest = Guest::boot(
-        image("flowmonitor"),
-        2,
-        "32M",
-        "idlestop=3000 h=web.count h=dns.count h=ssh.count h=other_tcp.count h=other_udp.count h=icmp.count h=other_ip.count h=nonip.count h=returning.count",
-    );
+fn flowmonitor_counts_classes_and_forwards_everything(guest: impl Dut) {
     let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
     let frames = vec![
         ip_frame(a, b, 6, 5000, 80),
@@ -481,18 +445,11 @@ fn flowmonitor_counts_classes_and_forwards_everything() {
         ("nonip", 1),
         ("returning", 1),
     ] {
-        assert_eq!(handler(&report, &format!("{class}.count")), n, "{class}");
+        assert_eq!(report.handler(&format!("{class}.count")), n, "{class}");
     }
 }
 
-#[test]
-fn ratelimiter_holds_udp_to_its_rate_and_passes_the_rest() {
-    let guest = Guest::boot(
-        image("ratelimiter"),
-        2,
-        "32M",
-        "idlestop=3000 h=udp.count h=rest.count h=udpq.drops h=out.count",
-    );
+fn ratelimiter_holds_udp_to_its_rate_and_passes_the_rest(guest: impl Dut) {
     // 600 UDP frames of 300 bytes (180 KB) within a few tens of milliseconds, against a
     // 125 KB/s shaper (2.4 ms per frame) and a 256-packet queue: the queue overflows, by
     // far more than any scheduling delay could absorb. TCP in the same burst is not held.
@@ -513,13 +470,203 @@ fn ratelimiter_holds_udp_to_its_rate_and_passes_the_rest() {
     let tcp_out = out.iter().filter(|f| f[23] == 6).count();
     assert_eq!(tcp_out, 20, "every TCP frame passes");
     let report = finish_clean(guest);
-    let udp_in = handler(&report, "udp.count");
-    let drops = handler(&report, "udpq.drops");
+    let udp_in = report.handler("udp.count");
+    let drops = report.handler("udpq.drops");
     println!(
         "ratelimiter: {udp_in} UDP frames in, {drops} dropped at the shaper's queue, {} sent in all",
-        handler(&report, "out.count")
+        report.handler("out.count")
     );
     assert_eq!(udp_in, 600);
     assert!(drops > 0, "the UDP queue overflowed");
-    assert_eq!(handler(&report, "rest.count"), 20);
+    assert_eq!(report.handler("rest.count"), 20);
+}
+
+// Each function above, in a guest under QEMU and on the host over TAPs.
+
+#[test]
+fn wire_passes_frames_unchanged_in_a_guest() {
+    wire_passes_frames_unchanged(guest("wire", 2, &[]));
+}
+
+#[test]
+fn wire_passes_frames_unchanged_on_the_host() {
+    if let Some(d) = host("wire", 2, &[]) {
+        wire_passes_frames_unchanged(d);
+    }
+}
+
+#[test]
+fn ethermirror_returns_frames_with_addresses_swapped_in_a_guest() {
+    ethermirror_returns_frames_with_addresses_swapped(guest("ethermirror", 1, &["em.count"]));
+}
+
+#[test]
+fn ethermirror_returns_frames_with_addresses_swapped_on_the_host() {
+    if let Some(d) = host("ethermirror", 1, &["em.count"]) {
+        ethermirror_returns_frames_with_addresses_swapped(d);
+    }
+}
+
+#[test]
+fn vlan_gateway_untags_vlan_10_and_tags_the_access_side_in_a_guest() {
+    vlan_gateway_untags_vlan_10_and_tags_the_access_side(guest(
+        "vlan-gateway",
+        2,
+        &["toaccess.count", "totrunk.count", "other.count"],
+    ));
+}
+
+#[test]
+fn vlan_gateway_untags_vlan_10_and_tags_the_access_side_on_the_host() {
+    if let Some(d) = host(
+        "vlan-gateway",
+        2,
+        &["toaccess.count", "totrunk.count", "other.count"],
+    ) {
+        vlan_gateway_untags_vlan_10_and_tags_the_access_side(d);
+    }
+}
+
+#[test]
+fn firewall_lets_replies_in_and_nothing_else_in_a_guest() {
+    firewall_lets_replies_in_and_nothing_else(guest(
+        "firewall",
+        2,
+        &[
+            "out_allowed.count",
+            "in_allowed.count",
+            "out_denied.count",
+            "in_denied.count",
+            "bad.count",
+        ],
+    ));
+}
+
+#[test]
+fn firewall_lets_replies_in_and_nothing_else_on_the_host() {
+    if let Some(d) = host(
+        "firewall",
+        2,
+        &[
+            "out_allowed.count",
+            "in_allowed.count",
+            "out_denied.count",
+            "in_denied.count",
+            "bad.count",
+        ],
+    ) {
+        firewall_lets_replies_in_and_nothing_else(d);
+    }
+}
+
+#[test]
+fn iprouter_routes_answers_arp_and_pings_in_a_guest() {
+    iprouter_routes_answers_arp_and_pings(guest("iprouter", 2, &["bad.count"]));
+}
+
+#[test]
+fn iprouter_routes_answers_arp_and_pings_on_the_host() {
+    if let Some(d) = host("iprouter", 2, &["bad.count"]) {
+        iprouter_routes_answers_arp_and_pings(d);
+    }
+}
+
+#[test]
+fn nat_translates_udp_tcp_and_pings_and_refuses_the_unsolicited_in_a_guest() {
+    nat_translates_udp_tcp_and_pings_and_refuses_the_unsolicited(guest(
+        "nat",
+        2,
+        &["rw.nmappings", "unsolicited.count", "bad.count"],
+    ));
+}
+
+#[test]
+fn nat_translates_udp_tcp_and_pings_and_refuses_the_unsolicited_on_the_host() {
+    if let Some(d) = host(
+        "nat",
+        2,
+        &["rw.nmappings", "unsolicited.count", "bad.count"],
+    ) {
+        nat_translates_udp_tcp_and_pings_and_refuses_the_unsolicited(d);
+    }
+}
+
+#[test]
+fn loadbalancer_spreads_flows_and_keeps_each_on_its_backend_in_a_guest() {
+    loadbalancer_spreads_flows_and_keeps_each_on_its_backend(guest(
+        "loadbalancer",
+        2,
+        &["b1.count", "b2.count", "b3.count", "stray.count"],
+    ));
+}
+
+#[test]
+fn loadbalancer_spreads_flows_and_keeps_each_on_its_backend_on_the_host() {
+    if let Some(d) = host(
+        "loadbalancer",
+        2,
+        &["b1.count", "b2.count", "b3.count", "stray.count"],
+    ) {
+        loadbalancer_spreads_flows_and_keeps_each_on_its_backend(d);
+    }
+}
+
+#[test]
+fn flowmonitor_counts_classes_and_forwards_everything_in_a_guest() {
+    flowmonitor_counts_classes_and_forwards_everything(guest(
+        "flowmonitor",
+        2,
+        &[
+            "web.count",
+            "dns.count",
+            "ssh.count",
+            "other_tcp.count",
+            "other_udp.count",
+            "icmp.count",
+            "other_ip.count",
+            "nonip.count",
+            "returning.count",
+        ],
+    ));
+}
+
+#[test]
+fn flowmonitor_counts_classes_and_forwards_everything_on_the_host() {
+    if let Some(d) = host(
+        "flowmonitor",
+        2,
+        &[
+            "web.count",
+            "dns.count",
+            "ssh.count",
+            "other_tcp.count",
+            "other_udp.count",
+            "icmp.count",
+            "other_ip.count",
+            "nonip.count",
+            "returning.count",
+        ],
+    ) {
+        flowmonitor_counts_classes_and_forwards_everything(d);
+    }
+}
+
+#[test]
+fn ratelimiter_holds_udp_to_its_rate_and_passes_the_rest_in_a_guest() {
+    ratelimiter_holds_udp_to_its_rate_and_passes_the_rest(guest(
+        "ratelimiter",
+        2,
+        &["udp.count", "rest.count", "udpq.drops", "out.count"],
+    ));
+}
+
+#[test]
+fn ratelimiter_holds_udp_to_its_rate_and_passes_the_rest_on_the_host() {
+    if let Some(d) = host(
+        "ratelimiter",
+        2,
+        &["udp.count", "rest.count", "udpq.drops", "out.count"],
+    ) {
+        ratelimiter_holds_udp_to_its_rate_and_passes_the_rest(d);
+    }
 }
