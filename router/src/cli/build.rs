@@ -98,13 +98,14 @@ pub fn compile(main_rs: &str, package: &str, output: &Path) -> Result<f64, Strin
     Ok(started.elapsed().as_secs_f64())
 }
 
-/// Compiles several generated programs, `(name, main.rs)`, as one crate with cargo's
-/// `profile` (`release`, or `quick` for tests); returns the directory holding the programs.
-pub fn compile_many(
+/// Writes the crate of generated programs, `(name, main.rs)`, for `target` under
+/// `target/sluice-build/PACKAGE`, with the workspace's lock file (so the same dependency
+/// versions); returns the workspace and the crate's directory.
+fn write_crate(
+    target: codegen::Target,
     programs: &[(String, String)],
     package: &str,
-    profile: &str,
-) -> Result<PathBuf, String> {
+) -> Result<(PathBuf, PathBuf), String> {
     let workspace = workspace_dir();
     let workspace = workspace.canonicalize().unwrap_or(workspace);
     let crate_dir = workspace.join("target/sluice-build").join(package);
@@ -114,14 +115,24 @@ pub fn compile_many(
     let ws = workspace.to_string_lossy();
     std::fs::write(
         crate_dir.join("Cargo.toml"),
-        codegen::cargo_toml(package, &ws, &names),
+        codegen::cargo_toml_for(target, package, &ws, &names),
     )
     .map_err(|e| e.to_string())?;
     for (name, source) in programs {
         std::fs::write(bin_dir.join(format!("{name}.rs")), source).map_err(|e| e.to_string())?;
     }
-    // The workspace's lock file pins the same dependency versions.
     let _ = std::fs::copy(workspace.join("Cargo.lock"), crate_dir.join("Cargo.lock"));
+    Ok((workspace, crate_dir))
+}
+
+/// Compiles several generated programs, `(name, main.rs)`, as one crate with cargo's
+/// `profile` (`release`, or `quick` for tests); returns the directory holding the programs.
+pub fn compile_many(
+    programs: &[(String, String)],
+    package: &str,
+    profile: &str,
+) -> Result<PathBuf, String> {
+    let (workspace, crate_dir) = write_crate(codegen::Target::Host, programs, package)?;
     let target = workspace.join("target/sluice-generated");
     eprintln!("sluice: compiling {package} (cargo, profile {profile}; dependencies are built once and reused)");
     let result = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -166,22 +177,8 @@ pub fn compile_guests(
     package: &str,
     profile: &str,
 ) -> Result<PathBuf, String> {
-    let workspace = workspace_dir();
-    let workspace = workspace.canonicalize().unwrap_or(workspace);
-    let crate_dir = workspace.join("target/sluice-build").join(package);
-    let bin_dir = crate_dir.join("src/bin");
-    std::fs::create_dir_all(&bin_dir).map_err(|e| format!("{}: {e}", bin_dir.display()))?;
+    let (workspace, crate_dir) = write_crate(codegen::Target::Guest, programs, package)?;
     let names: Vec<&str> = programs.iter().map(|(n, _)| n.as_str()).collect();
-    let ws = workspace.to_string_lossy();
-    std::fs::write(
-        crate_dir.join("Cargo.toml"),
-        codegen::cargo_toml_for(codegen::Target::Guest, package, &ws, &names),
-    )
-    .map_err(|e| e.to_string())?;
-    for (name, source) in programs {
-        std::fs::write(bin_dir.join(format!("{name}.rs")), source).map_err(|e| e.to_string())?;
-    }
-    let _ = std::fs::copy(workspace.join("Cargo.lock"), crate_dir.join("Cargo.lock"));
     let target = workspace.join("target/sluice-guest");
     eprintln!("sluice: compiling guest {package} (cargo, profile {profile}, freestanding x86_64)");
     let result = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
