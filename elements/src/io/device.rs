@@ -475,7 +475,8 @@ pub(crate) mod fake {
         }
     }
 
-    /// Opens fake devices; numbered devices are refused, as the host program does.
+    /// Opens fake devices (numbered devices never reach an opener: `attach` maps them to
+    /// the devices the program was given first); a numbered spec is refused.
     pub(crate) fn open(spec: &DeviceSpec) -> io::Result<Box<dyn HostDevice>> {
         if let DeviceKind::Numbered(n) = spec.kind {
             return Err(io::Error::other(format!("no device {n}")));
