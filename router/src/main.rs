@@ -168,6 +168,24 @@ enum Command {
         /// Saturation runs per image (interleaved; the median is reported).
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// Measure RFC 2544 throughput (zero-loss binary search) and latency instead.
+        #[arg(long)]
+        rfc2544: bool,
+        /// RFC 2544: frame sizes, comma-separated.
+        #[arg(long, default_value = "64,1518", value_delimiter = ',')]
+        sizes: Vec<usize>,
+        /// RFC 2544: seconds per trial.
+        #[arg(long, default_value_t = 2.0)]
+        trial: f64,
+        /// RFC 2544: the loss tolerated in a trial, as a fraction (0: none).
+        #[arg(long, default_value_t = 0.0)]
+        loss: f64,
+        /// RFC 2544: binary-search steps.
+        #[arg(long, default_value_t = 7)]
+        steps: usize,
+        /// RFC 2544: also write the results (trials included) as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
         /// Accelerator.
         #[arg(long, value_enum, default_value_t = AccelArg::Auto)]
         accel: AccelArg,
@@ -395,6 +413,12 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             seconds,
             boots,
             runs,
+            rfc2544,
+            sizes,
+            trial,
+            loss,
+            steps,
+            json,
             accel,
             memory,
         } => {
@@ -416,6 +440,21 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 boots,
                 runs,
             };
+            if rfc2544 {
+                use sluice_router::cli::guest_bench::{
+                    rfc2544 as run_rfc2544, rfc2544_json, rfc2544_table,
+                };
+                if sizes.iter().any(|s| !(64..=1518).contains(s)) {
+                    return Err("--sizes must be 64 to 1518".into());
+                }
+                let results = run_rfc2544(&options, &sizes, trial, loss, steps)?;
+                print!("{}", rfc2544_table(&results, trial, loss));
+                if let Some(path) = json {
+                    std::fs::write(&path, rfc2544_json(&results))
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let results = bench(&options)?;
             print!("{}", table(&results, &options));
             Ok(ExitCode::SUCCESS)

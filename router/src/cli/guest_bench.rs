@@ -347,6 +347,17 @@ impl Load {
         frames: Vec<Vec<u8>>,
         rate: Option<f64>,
     ) -> Result<Load, String> {
+        Self::start_stamped(rig, frames, rate, None)
+    }
+
+    /// As [`Load::start`]; with `epoch`, each frame carries the nanoseconds since `epoch`
+    /// at which it was sent in bytes 42-49 (the start of a UDP payload), for latency.
+    pub(crate) fn start_stamped(
+        rig: &Rig,
+        mut frames: Vec<Vec<u8>>,
+        rate: Option<f64>,
+        epoch: Option<Instant>,
+    ) -> Result<Load, String> {
         let stop = Arc::new(AtomicBool::new(false));
         let sent = Arc::new(AtomicU64::new(0));
         let tx = rig.tx.try_clone().map_err(|e| e.to_string())?;
@@ -356,7 +367,12 @@ impl Load {
             let started = Instant::now();
             let mut i: u64 = 0;
             while !s.load(Ordering::Relaxed) {
-                let f = &frames[(i % frames.len() as u64) as usize];
+                let idx = (i % frames.len() as u64) as usize;
+                let f = &mut frames[idx];
+                if let (Some(epoch), Some(stamp)) = (epoch, f.get_mut(42..50)) {
+                    let ns = epoch.elapsed().as_nanos() as u64;
+                    stamp.copy_from_slice(&ns.to_be_bytes());
+                }
                 if tx.send_to(f, ("127.0.0.1", port)).is_ok() {
                     n.fetch_add(1, Ordering::Relaxed);
                 }
@@ -397,8 +413,15 @@ pub(crate) fn count_out(rig: &Rig, nic: usize, until: Instant) -> u64 {
 /// Counts the frames leaving each NIC until `until` (at least one pass), answering ARP
 /// requests as the hosts behind the NICs would.
 pub(crate) fn count_out_all(rig: &Rig, until: Instant) -> Vec<u64> {
-    let mut buf = vec![0u8; 2048];
     let mut n = vec![0u64; rig.sinks.len()];
+    watch_out(rig, until, |i, _| n[i] += 1);
+    n
+}
+
+/// Calls `frame(nic, bytes)` for every frame leaving the guest until `until` (at least one
+/// pass), answering ARP requests as the hosts behind the NICs would.
+pub(crate) fn watch_out(rig: &Rig, until: Instant, mut frame: impl FnMut(usize, &[u8])) {
+    let mut buf = vec![0u8; 2048];
     loop {
         let mut idle = true;
         for (i, sink) in rig.sinks.iter().enumerate() {
@@ -407,12 +430,12 @@ pub(crate) fn count_out_all(rig: &Rig, until: Instant) -> Vec<u64> {
                 if let Some(reply) = arp_answer(&buf[..len]) {
                     let _ = rig.tx.send_to(&reply, ("127.0.0.1", rig.ports[i]));
                 } else {
-                    n[i] += 1;
+                    frame(i, &buf[..len]);
                 }
             }
         }
         if Instant::now() >= until {
-            return n;
+            return;
         }
         if idle {
             std::thread::sleep(Duration::from_micros(50));
@@ -504,4 +527,197 @@ pub fn table(results: &[GuestBenchResult], o: &GuestBenchOptions) -> String {
         ));
     }
     t
+}
+
+/// RFC 2544 figures for one image and frame size.
+#[derive(Debug, Clone)]
+pub struct Rfc2544Result {
+    /// The configuration.
+    pub config: String,
+    /// Frame size, FCS included.
+    pub frame_size: usize,
+    /// The highest offered rate (frames/s) whose trial lost at most the tolerance.
+    pub throughput_pps: f64,
+    /// Latency percentiles (µs) at 90 % of that rate: p50, p99, max.
+    pub latency_us: (f64, f64, f64),
+    /// Every trial: offered frames/s and the fraction lost.
+    pub trials: Vec<(f64, f64)>,
+    /// The guest's cycles per received frame over the whole run.
+    pub cycles_per_packet: u64,
+}
+
+/// One trial: `rate` frames/s for `secs`, then a quarter second for the stragglers.
+/// Returns (sent, received, latencies in ns).
+fn trial(
+    rig: &Rig,
+    frames: &[Vec<u8>],
+    rate: Option<f64>,
+    secs: f64,
+) -> Result<(u64, u64, Vec<u64>), String> {
+    let epoch = Instant::now();
+    let load = Load::start_stamped(rig, frames.to_vec(), rate, Some(epoch))?;
+    let mut received = 0u64;
+    let mut latencies = Vec::new();
+    let mut on_frame = |nic: usize, f: &[u8]| {
+        if nic == 1 {
+            received += 1;
+            if let Some(stamp) = f.get(42..50) {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(stamp);
+                let sent_at = u64::from_be_bytes(b);
+                let now = epoch.elapsed().as_nanos() as u64;
+                if sent_at <= now {
+                    latencies.push(now - sent_at);
+                }
+            }
+        }
+    };
+    watch_out(rig, epoch + Duration::from_secs_f64(secs), &mut on_frame);
+    let sent = load.stop();
+    watch_out(
+        rig,
+        Instant::now() + Duration::from_millis(250),
+        &mut on_frame,
+    );
+    Ok((sent, received, latencies))
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+/// RFC 2544 throughput (binary search for the highest rate whose `trial_secs` trial loses at
+/// most `tolerance` of its frames, `steps` halvings below the saturation rate) and latency
+/// at 90 % of it, for each image and frame size.
+pub fn rfc2544(
+    o: &GuestBenchOptions,
+    sizes: &[usize],
+    trial_secs: f64,
+    tolerance: f64,
+    steps: usize,
+) -> Result<Vec<Rfc2544Result>, String> {
+    super::launch::check_qemu()?;
+    let mut programs = Vec::new();
+    for (i, path) in o.configs.iter().enumerate() {
+        let src = generate_for(Target::Guest, &Source::File(path.clone()), &[])?;
+        programs.push((format!("bench{i}"), src));
+    }
+    let dir = compile_guests(&programs, "sluice-bench-guest", "release")?;
+    let mut results = Vec::new();
+    for (i, path) in o.configs.iter().enumerate() {
+        let image = dir.join(format!("bench{i}"));
+        for &size in sizes {
+            let mut rig = start(&image, o.accel, &o.memory, "idlestop=1500", 2)?;
+            rig.wait_ready(Duration::from_secs(30))?;
+            let frames: Vec<Vec<u8>> = (10..21)
+                .map(|d| udp_frame(d, size.saturating_sub(4)))
+                .collect();
+            // Warm up (ARP, rings) at a low rate.
+            trial(&rig, &frames, Some(1000.0), 0.3)?;
+            let (sent, received, _) = trial(&rig, &frames, None, trial_secs)?;
+            let saturated = received as f64 / trial_secs;
+            let mut trials = vec![(
+                sent as f64 / trial_secs,
+                1.0 - received as f64 / sent.max(1) as f64,
+            )];
+            let (mut lo, mut hi) = (0.0f64, (saturated * 1.25).max(1000.0));
+            for _ in 0..steps.max(1) {
+                let rate = (lo + hi) / 2.0;
+                let (sent, received, _) = trial(&rig, &frames, Some(rate), trial_secs)?;
+                let loss = 1.0 - received as f64 / sent.max(1) as f64;
+                trials.push((rate, loss));
+                eprintln!(
+                    "  {} {size} B: {:.1} kpps offered, {:.3} % lost",
+                    path.display(),
+                    rate / 1000.0,
+                    loss * 100.0
+                );
+                if loss <= tolerance {
+                    lo = rate;
+                } else {
+                    hi = rate;
+                }
+            }
+            let (_, _, mut lat) = trial(&rig, &frames, Some((lo * 0.9).max(100.0)), trial_secs)?;
+            lat.sort_unstable();
+            rig.wait_exit(Duration::from_secs(30));
+            let console = rig.console();
+            results.push(Rfc2544Result {
+                config: path.display().to_string(),
+                frame_size: size,
+                throughput_pps: lo,
+                latency_us: (
+                    percentile(&lat, 0.5),
+                    percentile(&lat, 0.99),
+                    percentile(&lat, 1.0),
+                ),
+                trials,
+                cycles_per_packet: report_value(&console, "cycles_per_packet").unwrap_or(0),
+            });
+        }
+    }
+    Ok(results)
+}
+
+/// RFC 2544 results as a table; throughput also as a fraction of the first configuration's
+/// at the same frame size (the wire: this host's ceiling).
+pub fn rfc2544_table(results: &[Rfc2544Result], trial_secs: f64, tolerance: f64) -> String {
+    let mut t = format!(
+        "RFC 2544 throughput: binary search, {trial_secs} s trials, loss tolerance {:.3} %; latency at 90 % of it\n",
+        tolerance * 100.0
+    );
+    t.push_str("config                       frame  zero-loss kpps  of first  lat p50 us  lat p99 us  lat max us  cycles/pkt\n");
+    for r in results {
+        let base = results
+            .iter()
+            .find(|b| b.frame_size == r.frame_size)
+            .map_or(0.0, |b| b.throughput_pps);
+        let frac = if base > 0.0 {
+            r.throughput_pps / base * 100.0
+        } else {
+            0.0
+        };
+        t.push_str(&format!(
+            "{:<28} {:>5} {:>15.1} {:>8.1}% {:>11.1} {:>11.1} {:>11.1} {:>11}\n",
+            r.config,
+            r.frame_size,
+            r.throughput_pps / 1000.0,
+            frac,
+            r.latency_us.0,
+            r.latency_us.1,
+            r.latency_us.2,
+            r.cycles_per_packet
+        ));
+    }
+    t
+}
+
+/// RFC 2544 results as JSON (for CI), trials and loss curve included.
+pub fn rfc2544_json(results: &[Rfc2544Result]) -> String {
+    let rows: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let trials: Vec<String> = r
+                .trials
+                .iter()
+                .map(|(rate, loss)| format!("{{\"offered_pps\":{rate:.0},\"loss\":{loss:.6}}}"))
+                .collect();
+            format!(
+                "{{\"config\":{:?},\"frame_size\":{},\"throughput_pps\":{:.0},\"latency_us\":{{\"p50\":{:.1},\"p99\":{:.1},\"max\":{:.1}}},\"cycles_per_packet\":{},\"trials\":[{}]}}",
+                r.config,
+                r.frame_size,
+                r.throughput_pps,
+                r.latency_us.0,
+                r.latency_us.1,
+                r.latency_us.2,
+                r.cycles_per_packet,
+                trials.join(",")
+            )
+        })
+        .collect();
+    format!("[{}]\n", rows.join(",\n"))
 }
