@@ -721,3 +721,56 @@ pub fn rfc2544_json(results: &[Rfc2544Result]) -> String {
         .collect();
     format!("[{}]\n", rows.join(",\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_frames_are_valid_udp() {
+        let f = udp_frame(12, 60);
+        assert_eq!(f.len(), 60);
+        assert_eq!(checksum(&f[14..34]), 0, "header checksum");
+        assert_eq!(&f[30..34], &[198, 51, 100, 12]);
+        assert_eq!(udp_frame(1, 9000).len(), 1514);
+    }
+
+    #[test]
+    fn arp_requests_get_answers_from_the_host_asked_about() {
+        let mut req = vec![0xffu8; 6];
+        req.extend_from_slice(&[2, 0, 0, 0, 1, 1, 0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1]);
+        req.extend_from_slice(&[2, 0, 0, 0, 1, 1, 198, 51, 100, 1]);
+        req.extend_from_slice(&[0, 0, 0, 0, 0, 0, 198, 51, 100, 20]);
+        let r = arp_answer(&req).expect("a request");
+        assert_eq!(&r[..6], &[2, 0, 0, 0, 1, 1], "to the asker");
+        assert_eq!(&r[20..22], &[0, 2], "a reply");
+        assert_eq!(&r[22..28], &[2, 0, 0, 0, 0x0b, 20], "the host's MAC");
+        assert_eq!(&r[28..32], &[198, 51, 100, 20]);
+        assert_eq!(&r[38..42], &[198, 51, 100, 1]);
+        assert!(arp_answer(&r).is_none(), "replies are not answered");
+        assert!(arp_answer(&udp_frame(1, 60)).is_none());
+    }
+
+    #[test]
+    fn percentiles_and_json() {
+        let v: Vec<u64> = (1..=100).map(|i| i * 1000).collect();
+        assert_eq!(percentile(&v, 0.5), 51.0);
+        assert_eq!(percentile(&v, 0.99), 99.0);
+        assert_eq!(percentile(&v, 1.0), 100.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
+        let json = rfc2544_json(&[Rfc2544Result {
+            config: "configs/wire.click".into(),
+            frame_size: 64,
+            throughput_pps: 1234.4,
+            latency_us: (1.0, 2.0, 3.0),
+            trials: vec![(2000.0, 0.5)],
+            cycles_per_packet: 7,
+        }]);
+        assert_eq!(
+            json,
+            "[{\"config\":\"configs/wire.click\",\"frame_size\":64,\"throughput_pps\":1234,\
+             \"latency_us\":{\"p50\":1.0,\"p99\":2.0,\"max\":3.0},\"cycles_per_packet\":7,\
+             \"trials\":[{\"offered_pps\":2000,\"loss\":0.500000}]}]\n"
+        );
+    }
+}
