@@ -10,6 +10,7 @@ use sluice_elements::element::{
     Access, ConfigContext, Context, Element, Flow, HandlerContext, HandlerError, HandlerSpec,
     Handlers, Input, Output, PortCount, PortRange, Processing, ProcessingSpec,
 };
+use sluice_elements::io::holding::HoldingSender;
 use sluice_elements::packet::Packet;
 
 use super::net::TxRing;
@@ -74,7 +75,19 @@ pub struct ToDevice {
     pulls: u64,
 }
 
-impl ToDevice {
+impl HoldingSender for ToDevice {
+    fn held(&mut self) -> &mut Option<Packet> {
+        &mut self.q
+    }
+
+    fn count_drop(&mut self) {
+        self.drops += 1;
+    }
+
+    fn count_pull(&mut self) {
+        self.pulls += 1;
+    }
+
     fn transmit<O: Output + ?Sized>(
         &mut self,
         p: Packet,
@@ -152,16 +165,7 @@ impl Element for ToDevice {
     }
 
     fn push<O: Output + ?Sized>(&mut self, _: usize, p: Packet, out: &mut O, cx: &mut Context<'_>) {
-        if let Some(held) = self.q.take() {
-            if let Err(held) = self.transmit(held, out, cx) {
-                self.q = Some(held);
-                self.drops += 1;
-                return;
-            }
-        }
-        if let Err(p) = self.transmit(p, out, cx) {
-            self.q = Some(p);
-        }
+        self.push_holding(p, out, cx);
     }
 
     fn run_task<P: Output + Input + ?Sized>(
@@ -169,27 +173,7 @@ impl Element for ToDevice {
         ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
-        let mut worked = false;
-        for _ in 0..self.burst {
-            let p = match self.q.take() {
-                Some(p) => p,
-                None if self.pull_input => {
-                    self.pulls += 1;
-                    match ports.pull(0, cx) {
-                        Some(p) => p,
-                        None => break,
-                    }
-                }
-                None => break,
-            };
-            match self.transmit(p, ports, cx) {
-                Ok(()) => worked = true,
-                Err(p) => {
-                    self.q = Some(p);
-                    break;
-                }
-            }
-        }
+        let worked = self.run_holding(self.burst, self.pull_input, ports, cx);
         // Notify the device when the input went quiet (latency: one round) or when a
         // pull burst ended; while pushes keep coming, the ring notifies every 32 frames.
         let quiet = self.sent_since_run == 0;

@@ -9,6 +9,7 @@ pub mod device;
 mod from_device;
 #[cfg(feature = "std")]
 mod from_dump;
+pub mod holding;
 #[cfg(feature = "std")]
 pub mod pcap;
 pub mod received;

@@ -1,5 +1,6 @@
 //! `ToDevice`: sends frames on a host network device (a TAP or a packet socket).
 
+use super::holding::HoldingSender;
 use alloc::format;
 use alloc::string::{String, ToString};
 
@@ -112,7 +113,7 @@ impl ToDevice {
     }
 
     /// Sends `p`; returns it if the device is full.
-    fn transmit<O: Output + ?Sized>(
+    fn transmit_now<O: Output + ?Sized>(
         &mut self,
         p: Packet,
         out: &mut O,
@@ -222,17 +223,7 @@ impl Element for ToDevice {
     }
 
     fn push<O: Output + ?Sized>(&mut self, _: usize, p: Packet, out: &mut O, cx: &mut Context<'_>) {
-        if let Some(held) = self.q.take() {
-            if let Err(held) = self.transmit(held, out, cx) {
-                // Still full: the new frame has nowhere to wait.
-                self.q = Some(held);
-                self.drops += 1;
-                return;
-            }
-        }
-        if let Err(p) = self.transmit(p, out, cx) {
-            self.q = Some(p);
-        }
+        self.push_holding(p, out, cx);
     }
 
     fn run_task<P: Output + Input + ?Sized>(
@@ -240,34 +231,36 @@ impl Element for ToDevice {
         ports: &mut P,
         cx: &mut Context<'_>,
     ) -> bool {
-        let mut worked = false;
-        for _ in 0..self.burst {
-            let p = match self.q.take() {
-                Some(p) => p,
-                None if self.pull_input => {
-                    self.pulls += 1;
-                    match ports.pull(0, cx) {
-                        Some(p) => p,
-                        None => break,
-                    }
-                }
-                None => break,
-            };
-            match self.transmit(p, ports, cx) {
-                Ok(()) => worked = true,
-                Err(p) => {
-                    self.q = Some(p);
-                    break;
-                }
-            }
-        }
-        worked
+        self.run_holding(self.burst, self.pull_input, ports, cx)
     }
 
     fn cleanup(&mut self, _: &mut Context<'_>) {
         self.q = None;
         self.claim = None;
         self.device = None;
+    }
+}
+
+impl HoldingSender for ToDevice {
+    fn held(&mut self) -> &mut Option<Packet> {
+        &mut self.q
+    }
+
+    fn count_drop(&mut self) {
+        self.drops += 1;
+    }
+
+    fn count_pull(&mut self) {
+        self.pulls += 1;
+    }
+
+    fn transmit<O: Output + ?Sized>(
+        &mut self,
+        p: Packet,
+        out: &mut O,
+        cx: &mut Context<'_>,
+    ) -> Result<(), Packet> {
+        self.transmit_now(p, out, cx)
     }
 }
 
