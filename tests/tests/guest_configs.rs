@@ -3,6 +3,7 @@
 //! `.click` file in `configs/` must have a test here (checked), and must stop cleanly with
 //! every packet buffer back in the pool.
 
+use sluice_elements::wire::checksum::checksum;
 use std::time::Duration;
 
 use sluice_tests::dut::{Dut, Ended, HostRouter};
@@ -67,17 +68,6 @@ fn finish_clean(d: impl Dut) -> Ended {
         panic!("{e}:\n{}", ended.console);
     }
     ended
-}
-
-fn checksum(b: &[u8]) -> u16 {
-    let mut sum = 0u32;
-    for c in b.chunks(2) {
-        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }
 
 /// An Ethernet + IPv4 frame carrying `proto` with an 8-byte transport header of ports.

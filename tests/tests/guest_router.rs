@@ -4,6 +4,7 @@
 //! be back in the pool. Also: a fault and a panic in the guest are reported with a
 //! backtrace and end QEMU with their own status.
 
+use sluice_elements::wire::checksum::checksum;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -27,17 +28,6 @@ impl XorShift {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-fn checksum(b: &[u8]) -> u16 {
-    let mut sum = 0u32;
-    for c in b.chunks(2) {
-        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }
 
 /// A UDP frame from 192.0.2.S on eth0's side to 198.51.100.D behind eth1, `len` bytes long.

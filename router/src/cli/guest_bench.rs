@@ -10,6 +10,7 @@
 //! it), so both are measured alike in one run and the router's rate can be given as a
 //! fraction of the wire's: the ceiling of this host's virtual I/O path.
 
+use sluice_elements::wire::checksum::checksum;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -64,17 +65,6 @@ pub struct GuestBenchResult {
 }
 
 const ROUTER0_MAC: [u8; 6] = [2, 0, 0, 0, 0, 1];
-
-fn checksum(b: &[u8]) -> u16 {
-    let mut sum = 0u32;
-    for c in b.chunks(2) {
-        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
 
 /// A UDP frame from 192.0.2.10 to 198.51.100.`d`, `len` bytes (without FCS).
 pub fn udp_frame(d: u8, len: usize) -> Vec<u8> {

@@ -57,14 +57,8 @@ fn traffic() -> (Vec<Vec<u8>>, &'static str) {
             7..=9 => {
                 f[22] = 1;
                 f[24..26].copy_from_slice(&[0, 0]);
-                let mut sum = 0u32;
-                for c in f[14..34].chunks(2) {
-                    sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
-                }
-                while sum > 0xffff {
-                    sum = (sum & 0xffff) + (sum >> 16);
-                }
-                f[24..26].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+                let sum = sluice_elements::wire::checksum::checksum(&f[14..34]);
+                f[24..26].copy_from_slice(&sum.to_be_bytes());
             }
             _ => {}
         }
