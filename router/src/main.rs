@@ -153,8 +153,9 @@ enum Command {
     /// frame, saturation rate, the guest's cycles per packet. The first configuration is
     /// the baseline the others' rates are compared with (use configs/wire.click).
     BenchGuest {
-        /// Configurations, baseline first.
-        #[arg(required = true)]
+        /// Configurations, baseline first (with --rfc2544, the wire is the baseline and is
+        /// added when missing).
+        #[arg(required_unless_present = "self_check")]
         configs: Vec<PathBuf>,
         /// Frame size in bytes, FCS included (64 to 1518).
         #[arg(long, default_value_t = 64)]
@@ -186,6 +187,17 @@ enum Command {
         /// RFC 2544: also write the results (trials included) as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// RFC 2544: also draw throughput and latency against frame size as SVG.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+        /// RFC 2544: send the frames of this pcap file (round-robin) instead of each
+        /// configuration's synthesised traffic.
+        #[arg(long)]
+        pcap: Option<PathBuf>,
+        /// Check the harness itself first (rate at a fixed load within 1 %, injected loss
+        /// detected); alone (no configurations, no --rfc2544), only that.
+        #[arg(long)]
+        self_check: bool,
         /// Accelerator.
         #[arg(long, value_enum, default_value_t = AccelArg::Auto)]
         accel: AccelArg,
@@ -419,6 +431,9 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             loss,
             steps,
             json,
+            svg,
+            pcap,
+            self_check,
             accel,
             memory,
         } => {
@@ -440,20 +455,49 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 boots,
                 runs,
             };
-            if rfc2544 {
-                use sluice_router::cli::guest_bench::{
-                    rfc2544 as run_rfc2544, rfc2544_json, rfc2544_table,
-                };
+            if rfc2544 || self_check {
+                use sluice_router::cli::{chart, rfc2544 as rfc};
                 if sizes.iter().any(|s| !(64..=1518).contains(s)) {
                     return Err("--sizes must be 64 to 1518".into());
                 }
-                let results = run_rfc2544(&options, &sizes, trial, loss, steps)?;
-                print!("{}", rfc2544_table(&results, trial, loss));
+                let plan = rfc::Plan {
+                    sizes,
+                    trial_secs: trial,
+                    tolerance: loss,
+                    steps,
+                    pcap,
+                    self_check,
+                };
+                if !rfc2544 {
+                    let check = rfc::run_self_check(&options, &plan)?;
+                    print!("{}", rfc::self_check_text(&check));
+                    return Ok(if check.passed() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    });
+                }
+                let report = rfc::run(&options, &plan)?;
+                print!("{}", rfc::table(&report));
                 if let Some(path) = json {
-                    std::fs::write(&path, rfc2544_json(&results))
+                    std::fs::write(&path, rfc::json(&report))
                         .map_err(|e| format!("{}: {e}", path.display()))?;
                 }
-                return Ok(ExitCode::SUCCESS);
+                if let Some(path) = svg {
+                    let subtitle = format!(
+                        "sluice bench-guest --rfc2544: {trial} s trials, loss tolerance {} %, microvm under {}",
+                        loss * 100.0,
+                        options.accel.resolve().name()
+                    );
+                    std::fs::write(&path, chart::svg(&report.results, &subtitle))
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+                let failed = report.self_check.as_ref().is_some_and(|c| !c.passed());
+                return Ok(if failed {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                });
             }
             let results = bench(&options)?;
             print!("{}", table(&results, &options));

@@ -10,7 +10,6 @@
 //! it), so both are measured alike in one run and the router's rate can be given as a
 //! fraction of the wire's: the ceiling of this host's virtual I/O path.
 
-use sluice_elements::wire::checksum::checksum;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -20,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::build::{compile_guests, generate_for};
 use super::launch::{qemu_command, Accel, LaunchOptions, Machine, Nic};
+use super::traffic::{self, Profile};
 use super::Source;
 use crate::codegen::Target;
 
@@ -62,30 +62,6 @@ pub struct GuestBenchResult {
     pub cycles_per_packet: u64,
     /// Frames the guest received.
     pub guest_rx: u64,
-}
-
-const ROUTER0_MAC: [u8; 6] = [2, 0, 0, 0, 0, 1];
-
-/// A UDP frame from 192.0.2.10 to 198.51.100.`d`, `len` bytes (without FCS).
-pub fn udp_frame(d: u8, len: usize) -> Vec<u8> {
-    let len = len.clamp(60, 1514);
-    let mut f = vec![0u8; len];
-    f[..6].copy_from_slice(&ROUTER0_MAC);
-    f[6..12].copy_from_slice(&[2, 0, 0, 0, 0x0a, 0x0a]);
-    f[12..14].copy_from_slice(&[0x08, 0x00]);
-    let ip_len = (len - 14) as u16;
-    f[14] = 0x45;
-    f[16..18].copy_from_slice(&ip_len.to_be_bytes());
-    f[22] = 64;
-    f[23] = 17;
-    f[26..30].copy_from_slice(&[192, 0, 2, 10]);
-    f[30..34].copy_from_slice(&[198, 51, 100, d]);
-    let sum = checksum(&f[14..34]);
-    f[24..26].copy_from_slice(&sum.to_be_bytes());
-    f[34..36].copy_from_slice(&1234u16.to_be_bytes());
-    f[36..38].copy_from_slice(&5678u16.to_be_bytes());
-    f[38..40].copy_from_slice(&(ip_len - 20).to_be_bytes());
-    f
 }
 
 /// The reply to an ARP request `req` (as the host it asks for), if it is one.
@@ -262,7 +238,7 @@ pub fn handler_value(console: &str, name: &str) -> Option<u64> {
 /// the moment QEMU starts.
 fn boot_once(image: &Path, o: &GuestBenchOptions) -> Result<(f64, u64), String> {
     let rig = start(image, o.accel, &o.memory, "quiet", 2)?;
-    let frame = udp_frame(10, 60);
+    let frame = Profile::routed().frames(64).swap_remove(0);
     let mut buf = vec![0u8; 2048];
     let deadline = rig.started + Duration::from_secs(30);
     loop {
@@ -298,9 +274,8 @@ struct Sample {
 fn saturate(image: &Path, o: &GuestBenchOptions) -> Result<Sample, String> {
     let mut rig = start(image, o.accel, &o.memory, "idlestop=500", 2)?;
     rig.wait_ready(Duration::from_secs(30))?;
-    let size = o.frame_size.saturating_sub(4);
-    let frames: Vec<Vec<u8>> = (10..21).map(|d| udp_frame(d, size)).collect();
-    let load = Load::start(&rig, frames, None)?;
+    let frames = Profile::routed().frames(o.frame_size);
+    let load = Load::start(&rig, 0, frames, None)?;
     // One second to warm up (ARP, rings), then the measurement.
     count_out(&rig, 1, Instant::now() + Duration::from_secs(1));
     let sent0 = load.sent();
@@ -323,7 +298,7 @@ fn saturate(image: &Path, o: &GuestBenchOptions) -> Result<Sample, String> {
     })
 }
 
-/// A generator thread sending `frames` round-robin into NIC 0, as fast as it can or at
+/// A generator thread sending `frames` round-robin into a NIC, as fast as it can or at
 /// `rate` frames per second.
 pub(crate) struct Load {
     stop: Arc<AtomicBool>,
@@ -334,16 +309,18 @@ pub(crate) struct Load {
 impl Load {
     pub(crate) fn start(
         rig: &Rig,
+        nic: usize,
         frames: Vec<Vec<u8>>,
         rate: Option<f64>,
     ) -> Result<Load, String> {
-        Self::start_stamped(rig, frames, rate, None)
+        Self::start_stamped(rig, nic, frames, rate, None)
     }
 
     /// As [`Load::start`]; with `epoch`, each frame carries the nanoseconds since `epoch`
-    /// at which it was sent in bytes 42-49 (the start of a UDP payload), for latency.
+    /// at which it was sent in its last 8 bytes ([`traffic::stamp`]), for latency.
     pub(crate) fn start_stamped(
         rig: &Rig,
+        nic: usize,
         mut frames: Vec<Vec<u8>>,
         rate: Option<f64>,
         epoch: Option<Instant>,
@@ -351,7 +328,7 @@ impl Load {
         let stop = Arc::new(AtomicBool::new(false));
         let sent = Arc::new(AtomicU64::new(0));
         let tx = rig.tx.try_clone().map_err(|e| e.to_string())?;
-        let port = rig.ports[0];
+        let port = *rig.ports.get(nic).ok_or("no such NIC")?;
         let (s, n) = (Arc::clone(&stop), Arc::clone(&sent));
         let thread = std::thread::spawn(move || {
             let started = Instant::now();
@@ -359,9 +336,8 @@ impl Load {
             while !s.load(Ordering::Relaxed) {
                 let idx = (i % frames.len() as u64) as usize;
                 let f = &mut frames[idx];
-                if let (Some(epoch), Some(stamp)) = (epoch, f.get_mut(42..50)) {
-                    let ns = epoch.elapsed().as_nanos() as u64;
-                    stamp.copy_from_slice(&ns.to_be_bytes());
+                if let Some(epoch) = epoch {
+                    traffic::stamp(f, epoch.elapsed().as_nanos() as u64);
                 }
                 if tx.send_to(f, ("127.0.0.1", port)).is_ok() {
                     n.fetch_add(1, Ordering::Relaxed);
@@ -519,211 +495,9 @@ pub fn table(results: &[GuestBenchResult], o: &GuestBenchOptions) -> String {
     t
 }
 
-/// RFC 2544 figures for one image and frame size.
-#[derive(Debug, Clone)]
-pub struct Rfc2544Result {
-    /// The configuration.
-    pub config: String,
-    /// Frame size, FCS included.
-    pub frame_size: usize,
-    /// The highest offered rate (frames/s) whose trial lost at most the tolerance.
-    pub throughput_pps: f64,
-    /// Latency percentiles (µs) at 90 % of that rate: p50, p99, max.
-    pub latency_us: (f64, f64, f64),
-    /// Every trial: offered frames/s and the fraction lost.
-    pub trials: Vec<(f64, f64)>,
-    /// The guest's cycles per received frame over the whole run.
-    pub cycles_per_packet: u64,
-}
-
-/// One trial: `rate` frames/s for `secs`, then a quarter second for the stragglers.
-/// Returns (sent, received, latencies in ns).
-fn trial(
-    rig: &Rig,
-    frames: &[Vec<u8>],
-    rate: Option<f64>,
-    secs: f64,
-) -> Result<(u64, u64, Vec<u64>), String> {
-    let epoch = Instant::now();
-    let load = Load::start_stamped(rig, frames.to_vec(), rate, Some(epoch))?;
-    let mut received = 0u64;
-    let mut latencies = Vec::new();
-    let mut on_frame = |nic: usize, f: &[u8]| {
-        if nic == 1 {
-            received += 1;
-            if let Some(stamp) = f.get(42..50) {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(stamp);
-                let sent_at = u64::from_be_bytes(b);
-                let now = epoch.elapsed().as_nanos() as u64;
-                if sent_at <= now {
-                    latencies.push(now - sent_at);
-                }
-            }
-        }
-    };
-    watch_out(rig, epoch + Duration::from_secs_f64(secs), &mut on_frame);
-    let sent = load.stop();
-    watch_out(
-        rig,
-        Instant::now() + Duration::from_millis(250),
-        &mut on_frame,
-    );
-    Ok((sent, received, latencies))
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
-}
-
-/// RFC 2544 throughput (binary search for the highest rate whose `trial_secs` trial loses at
-/// most `tolerance` of its frames, `steps` halvings below the saturation rate) and latency
-/// at 90 % of it, for each image and frame size.
-pub fn rfc2544(
-    o: &GuestBenchOptions,
-    sizes: &[usize],
-    trial_secs: f64,
-    tolerance: f64,
-    steps: usize,
-) -> Result<Vec<Rfc2544Result>, String> {
-    super::launch::check_qemu()?;
-    let mut programs = Vec::new();
-    for (i, path) in o.configs.iter().enumerate() {
-        let src = generate_for(Target::Guest, &Source::File(path.clone()), &[])?;
-        programs.push((format!("bench{i}"), src));
-    }
-    let dir = compile_guests(&programs, "sluice-bench-guest", "release")?;
-    let mut results = Vec::new();
-    for (i, path) in o.configs.iter().enumerate() {
-        let image = dir.join(format!("bench{i}"));
-        for &size in sizes {
-            let mut rig = start(&image, o.accel, &o.memory, "idlestop=1500", 2)?;
-            rig.wait_ready(Duration::from_secs(30))?;
-            let frames: Vec<Vec<u8>> = (10..21)
-                .map(|d| udp_frame(d, size.saturating_sub(4)))
-                .collect();
-            // Warm up (ARP, rings) at a low rate.
-            trial(&rig, &frames, Some(1000.0), 0.3)?;
-            let (sent, received, _) = trial(&rig, &frames, None, trial_secs)?;
-            let saturated = received as f64 / trial_secs;
-            let mut trials = vec![(
-                sent as f64 / trial_secs,
-                1.0 - received as f64 / sent.max(1) as f64,
-            )];
-            let (mut lo, mut hi) = (0.0f64, (saturated * 1.25).max(1000.0));
-            for _ in 0..steps.max(1) {
-                let rate = (lo + hi) / 2.0;
-                let (sent, received, _) = trial(&rig, &frames, Some(rate), trial_secs)?;
-                let loss = 1.0 - received as f64 / sent.max(1) as f64;
-                trials.push((rate, loss));
-                eprintln!(
-                    "  {} {size} B: {:.1} kpps offered, {:.3} % lost",
-                    path.display(),
-                    rate / 1000.0,
-                    loss * 100.0
-                );
-                if loss <= tolerance {
-                    lo = rate;
-                } else {
-                    hi = rate;
-                }
-            }
-            let (_, _, mut lat) = trial(&rig, &frames, Some((lo * 0.9).max(100.0)), trial_secs)?;
-            lat.sort_unstable();
-            rig.wait_exit(Duration::from_secs(30));
-            let console = rig.console();
-            results.push(Rfc2544Result {
-                config: path.display().to_string(),
-                frame_size: size,
-                throughput_pps: lo,
-                latency_us: (
-                    percentile(&lat, 0.5),
-                    percentile(&lat, 0.99),
-                    percentile(&lat, 1.0),
-                ),
-                trials,
-                cycles_per_packet: report_value(&console, "cycles_per_packet").unwrap_or(0),
-            });
-        }
-    }
-    Ok(results)
-}
-
-/// RFC 2544 results as a table; throughput also as a fraction of the first configuration's
-/// at the same frame size (the wire: this host's ceiling).
-pub fn rfc2544_table(results: &[Rfc2544Result], trial_secs: f64, tolerance: f64) -> String {
-    let mut t = format!(
-        "RFC 2544 throughput: binary search, {trial_secs} s trials, loss tolerance {:.3} %; latency at 90 % of it\n",
-        tolerance * 100.0
-    );
-    t.push_str("config                       frame  zero-loss kpps  of first  lat p50 us  lat p99 us  lat max us  cycles/pkt\n");
-    for r in results {
-        let base = results
-            .iter()
-            .find(|b| b.frame_size == r.frame_size)
-            .map_or(0.0, |b| b.throughput_pps);
-        let frac = if base > 0.0 {
-            r.throughput_pps / base * 100.0
-        } else {
-            0.0
-        };
-        t.push_str(&format!(
-            "{:<28} {:>5} {:>15.1} {:>8.1}% {:>11.1} {:>11.1} {:>11.1} {:>11}\n",
-            r.config,
-            r.frame_size,
-            r.throughput_pps / 1000.0,
-            frac,
-            r.latency_us.0,
-            r.latency_us.1,
-            r.latency_us.2,
-            r.cycles_per_packet
-        ));
-    }
-    t
-}
-
-/// RFC 2544 results as JSON (for CI), trials and loss curve included.
-pub fn rfc2544_json(results: &[Rfc2544Result]) -> String {
-    let rows: Vec<String> = results
-        .iter()
-        .map(|r| {
-            let trials: Vec<String> = r
-                .trials
-                .iter()
-                .map(|(rate, loss)| format!("{{\"offered_pps\":{rate:.0},\"loss\":{loss:.6}}}"))
-                .collect();
-            format!(
-                "{{\"config\":{:?},\"frame_size\":{},\"throughput_pps\":{:.0},\"latency_us\":{{\"p50\":{:.1},\"p99\":{:.1},\"max\":{:.1}}},\"cycles_per_packet\":{},\"trials\":[{}]}}",
-                r.config,
-                r.frame_size,
-                r.throughput_pps,
-                r.latency_us.0,
-                r.latency_us.1,
-                r.latency_us.2,
-                r.cycles_per_packet,
-                trials.join(",")
-            )
-        })
-        .collect();
-    format!("[{}]\n", rows.join(",\n"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generated_frames_are_valid_udp() {
-        let f = udp_frame(12, 60);
-        assert_eq!(f.len(), 60);
-        assert_eq!(checksum(&f[14..34]), 0, "header checksum");
-        assert_eq!(&f[30..34], &[198, 51, 100, 12]);
-        assert_eq!(udp_frame(1, 9000).len(), 1514);
-    }
 
     #[test]
     fn arp_requests_get_answers_from_the_host_asked_about() {
@@ -738,29 +512,6 @@ mod tests {
         assert_eq!(&r[28..32], &[198, 51, 100, 20]);
         assert_eq!(&r[38..42], &[198, 51, 100, 1]);
         assert!(arp_answer(&r).is_none(), "replies are not answered");
-        assert!(arp_answer(&udp_frame(1, 60)).is_none());
-    }
-
-    #[test]
-    fn percentiles_and_json() {
-        let v: Vec<u64> = (1..=100).map(|i| i * 1000).collect();
-        assert_eq!(percentile(&v, 0.5), 51.0);
-        assert_eq!(percentile(&v, 0.99), 99.0);
-        assert_eq!(percentile(&v, 1.0), 100.0);
-        assert_eq!(percentile(&[], 0.5), 0.0);
-        let json = rfc2544_json(&[Rfc2544Result {
-            config: "configs/wire.click".into(),
-            frame_size: 64,
-            throughput_pps: 1234.4,
-            latency_us: (1.0, 2.0, 3.0),
-            trials: vec![(2000.0, 0.5)],
-            cycles_per_packet: 7,
-        }]);
-        assert_eq!(
-            json,
-            "[{\"config\":\"configs/wire.click\",\"frame_size\":64,\"throughput_pps\":1234,\
-             \"latency_us\":{\"p50\":1.0,\"p99\":2.0,\"max\":3.0},\"cycles_per_packet\":7,\
-             \"trials\":[{\"offered_pps\":2000,\"loss\":0.500000}]}]\n"
-        );
+        assert!(arp_answer(&Profile::routed().frames(64)[0]).is_none());
     }
 }

@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::build::{compile_guests, generate_for, workspace_dir};
-use super::guest_bench::{
-    count_out, count_out_all, handler_value, report_value, start, udp_frame, Load,
-};
+use super::guest_bench::{count_out, count_out_all, handler_value, report_value, start, Load};
 use super::launch::{check_qemu, udp_socket_drops, Accel};
+use super::traffic::{Flow, Profile};
 use super::Source;
 use crate::codegen::Target;
 
@@ -45,7 +44,7 @@ const HANDLERS: &[&str] = &[
 fn traffic() -> (Vec<Vec<u8>>, &'static str) {
     let mut frames = Vec::new();
     for i in 0..100u8 {
-        let mut f = udp_frame(10 + i % 11, 64 + usize::from(i) * 13);
+        let mut f = Flow::udp([198, 51, 100, 10 + i % 11]).frame(68 + usize::from(i) * 13);
         match i {
             0..=3 => {
                 // A header checksum that does not add up.
@@ -139,7 +138,7 @@ pub fn run(o: &GuestDemoOptions) -> Result<(), String> {
     println!("      (QEMU start to ready: {boot_ms:.0} ms)");
     let (frames, what) = traffic();
     println!("      offering {} frames/s: {what}", kilo(ceiling * 0.9));
-    let load = Load::start(&rig, frames, Some(ceiling * 0.9))?;
+    let load = Load::start(&rig, 0, frames, Some(ceiling * 0.9))?;
     let t0 = Instant::now();
     let mut out1 = 0u64;
     let mut out0 = 0u64;
@@ -247,8 +246,7 @@ pub fn run(o: &GuestDemoOptions) -> Result<(), String> {
 fn ceiling(wire: &Path, accel: Accel) -> Result<f64, String> {
     let mut rig = start(wire, accel, "64M", "idlestop=300 quiet", 2)?;
     std::thread::sleep(Duration::from_millis(300));
-    let frames: Vec<Vec<u8>> = (10..21).map(|d| udp_frame(d, 60)).collect();
-    let load = Load::start(&rig, frames, None)?;
+    let load = Load::start(&rig, 0, Profile::routed().frames(64), None)?;
     count_out(&rig, 1, Instant::now() + Duration::from_millis(500));
     let t0 = Instant::now();
     let n = count_out(&rig, 1, t0 + Duration::from_secs(3));

@@ -2,11 +2,14 @@
 
 pub mod bench;
 pub mod build;
+pub mod chart;
 pub mod graph;
 pub mod guest_bench;
 pub mod guest_demo;
 pub mod launch;
 pub mod load;
+pub mod rfc2544;
 pub mod run;
+pub mod traffic;
 
 pub use load::{load, Loaded, Source};
