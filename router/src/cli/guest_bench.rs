@@ -385,18 +385,28 @@ pub(crate) fn count_out_all(rig: &Rig, until: Instant) -> Vec<u64> {
 }
 
 /// Calls `frame(nic, bytes)` for every frame leaving the guest until `until` (at least one
-/// pass), answering ARP requests as the hosts behind the NICs would.
-pub(crate) fn watch_out(rig: &Rig, until: Instant, mut frame: impl FnMut(usize, &[u8])) {
+/// pass), answering ARP requests as the hosts behind the NICs would (and not passing them on).
+pub(crate) fn watch_out(rig: &Rig, until: Instant, frame: impl FnMut(usize, &[u8])) {
+    watch(rig, until, false, frame)
+}
+
+/// As [`watch_out`]; with `arp_too`, ARP requests are answered and passed on as well (when
+/// the traffic sent has ARP requests of its own, from a pcap file).
+pub(crate) fn watch(rig: &Rig, until: Instant, arp_too: bool, mut frame: impl FnMut(usize, &[u8])) {
     let mut buf = vec![0u8; 2048];
     loop {
         let mut idle = true;
         for (i, sink) in rig.sinks.iter().enumerate() {
             while let Ok(len) = sink.recv(&mut buf) {
                 idle = false;
-                if let Some(reply) = arp_answer(&buf[..len]) {
-                    let _ = rig.tx.send_to(&reply, ("127.0.0.1", rig.ports[i]));
-                } else {
-                    frame(i, &buf[..len]);
+                match arp_answer(&buf[..len]) {
+                    Some(reply) => {
+                        let _ = rig.tx.send_to(&reply, ("127.0.0.1", rig.ports[i]));
+                        if arp_too {
+                            frame(i, &buf[..len]);
+                        }
+                    }
+                    None => frame(i, &buf[..len]),
                 }
             }
         }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::build::{compile_guests, generate_for};
-use super::guest_bench::{report_value, start, watch_out, GuestBenchOptions, Load, Rig};
+use super::guest_bench::{report_value, start, watch, watch_out, GuestBenchOptions, Load, Rig};
 use super::traffic::{self, Profile};
 use super::Source;
 use crate::codegen::Target;
@@ -179,16 +179,36 @@ impl Progress {
     }
 }
 
-/// One trial: `rate` frames/s (or as fast as possible) into `profile.in_nic` for `secs`,
-/// then a quarter second for stragglers. Returns (sent, received out of `profile.out_nic`,
+/// Which NICs a trial uses, and whether ARP requests coming out count as forwarded frames
+/// (they do when the traffic sent has its own, from a pcap file).
+#[derive(Debug, Clone, Copy)]
+struct Route {
+    in_nic: usize,
+    out_nic: usize,
+    arp_too: bool,
+}
+
+const THROUGH: Route = Route {
+    in_nic: 0,
+    out_nic: 1,
+    arp_too: false,
+};
+
+/// One trial: `rate` frames/s (or as fast as possible) into `path.in_nic` for `secs`,
+/// then a quarter second for stragglers. Returns (sent, received out of `path.out_nic`,
 /// latencies in ns).
 fn trial(
     rig: &Rig,
     frames: &[Vec<u8>],
-    (in_nic, out_nic): (usize, usize),
+    path: Route,
     rate: Option<f64>,
     secs: f64,
 ) -> Result<(u64, u64, Vec<u64>), String> {
+    let Route {
+        in_nic,
+        out_nic,
+        arp_too,
+    } = path;
     let epoch = Instant::now();
     let load = Load::start_stamped(rig, in_nic, frames.to_vec(), rate, Some(epoch))?;
     let mut received = 0u64;
@@ -204,11 +224,17 @@ fn trial(
             }
         }
     };
-    watch_out(rig, epoch + Duration::from_secs_f64(secs), &mut on_frame);
+    watch(
+        rig,
+        epoch + Duration::from_secs_f64(secs),
+        arp_too,
+        &mut on_frame,
+    );
     let sent = load.stop();
-    watch_out(
+    watch(
         rig,
         Instant::now() + Duration::from_millis(250),
+        arp_too,
         &mut on_frame,
     );
     Ok((sent, received, latencies))
@@ -285,7 +311,11 @@ fn measure(
     size: usize,
     progress: &mut Progress,
 ) -> Result<Rfc2544Result, String> {
-    let nics = (subject.profile.in_nic, subject.profile.out_nic);
+    let nics = Route {
+        in_nic: subject.profile.in_nic,
+        out_nic: subject.profile.out_nic,
+        arp_too: plan.pcap.is_some(),
+    };
     let mut rig = start(&subject.image, o.accel, &o.memory, "idlestop=1500", 2)?;
     rig.wait_ready(Duration::from_secs(30))?;
     let what = |s: &str| format!("{} {}: {s}", subject.label, size_label(size));
@@ -372,7 +402,7 @@ fn self_check(
     let frames = profile.frames(64);
     let rig = start(wire, o.accel, &o.memory, "idlestop=1500", 2)?;
     rig.wait_ready(Duration::from_secs(30))?;
-    trial(&rig, &frames, (0, 1), Some(1000.0), 0.3)?;
+    trial(&rig, &frames, THROUGH, Some(1000.0), 0.3)?;
     // Frames out of the sink during exactly the trial's window, over the window.
     let epoch = Instant::now();
     let load = Load::start(&rig, 0, frames.clone(), Some(rate))?;
@@ -406,7 +436,7 @@ fn self_check(
     for (i, f) in marked.iter_mut().enumerate() {
         f[42] = if i == 0 { 0xee } else { 0 };
     }
-    let (sent, received, _) = trial(&rig, &marked, (0, 1), Some(rate), secs)?;
+    let (sent, received, _) = trial(&rig, &marked, THROUGH, Some(rate), secs)?;
     rig.wait_exit(Duration::from_secs(30));
     let console = rig.console();
     let counter = |key: &str| {
@@ -514,8 +544,8 @@ pub fn run_self_check(o: &GuestBenchOptions, plan: &Plan) -> Result<SelfCheck, S
     let frames = Profile::routed().frames(64);
     let rig = start(&subjects[0].image, o.accel, &o.memory, "idlestop=1500", 2)?;
     rig.wait_ready(Duration::from_secs(30))?;
-    trial(&rig, &frames, (0, 1), Some(1000.0), 0.3)?;
-    let (_, received, _) = trial(&rig, &frames, (0, 1), None, plan.trial_secs)?;
+    trial(&rig, &frames, THROUGH, Some(1000.0), 0.3)?;
+    let (_, received, _) = trial(&rig, &frames, THROUGH, None, plan.trial_secs)?;
     drop(rig);
     let ceiling = received as f64 / plan.trial_secs;
     progress.step(&format!("ceiling {:.1} kpps", ceiling / 1000.0));
