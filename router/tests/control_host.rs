@@ -450,3 +450,81 @@ fn a_port_in_use_is_an_initialization_error() {
         "{err}"
     );
 }
+
+/// `sluice ctl ARGS...`: exit status, stdout, stderr.
+fn ctl(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .arg("ctl")
+        .args(args)
+        .output()
+        .expect("sluice ctl runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn sluice_ctl_reads_writes_checks_and_tops() {
+    let port = free_port();
+    let sluice = Sluice::run(&format!(
+        "ControlSocket(TCP, {port}, LOCALHOST true);
+         s :: InfiniteSource(LENGTH 60, LIMIT 30) -> c :: Counter -> q :: Queue(100) -> Discard;"
+    ));
+    // Wait for the router through the raw protocol first.
+    let mut conn = Conn::tcp(port);
+    conn.wait_number("c.count", 30);
+    conn.quit();
+    let p = port.to_string();
+    assert_eq!(
+        ctl(&[&p, "read", "c.count"]),
+        (true, "30\n".into(), String::new())
+    );
+    assert!(ctl(&[&p, "write", "q.capacity", "7"]).0);
+    assert_eq!(ctl(&[&p, "read", "q.capacity"]).1, "7\n");
+    let (ok, _, err) = ctl(&[&p, "read", "c.nope"]);
+    assert!(
+        !ok && err.contains("511 No handler named 'c.nope'"),
+        "{err}"
+    );
+    let (ok, _, err) = ctl(&[&p, "write", "c.count", "1"]);
+    assert!(
+        !ok && err.contains("530 Handler 'c.count' read-only"),
+        "{err}"
+    );
+    assert_eq!(ctl(&[&p, "check", "c.reset"]).1, "c.reset: write\n");
+    assert_eq!(
+        ctl(&[&p, "check", "q.capacity"]).1,
+        "q.capacity: read write\n"
+    );
+    assert!(!ctl(&[&p, "check", "x.y"]).0);
+    let (ok, list, _) = ctl(&[&p, "list"]);
+    assert!(
+        ok && list
+            .lines()
+            .any(|l| l.split_whitespace().eq(["q", "Queue"])),
+        "{list}"
+    );
+    let (ok, top, err) = ctl(&[&p, "top", "--count", "2", "--interval", "0.01"]);
+    assert!(ok, "{err}");
+    assert_eq!(top.matches("refresh").count(), 2, "{top}");
+    let counter = top
+        .lines()
+        .find(|l| l.starts_with("c "))
+        .unwrap_or_else(|| panic!("no row for c:\n{top}"));
+    assert!(
+        counter
+            .split_whitespace()
+            .take(3)
+            .eq(["c", "Counter", "30"]),
+        "{counter}"
+    );
+    let queue = top
+        .lines()
+        .find(|l| l.starts_with("q "))
+        .expect("row for q");
+    // DROPS, LENGTH, HIGHWATER, CAPACITY of the queue.
+    assert!(queue.contains(" 0 ") && queue.ends_with("7"), "{queue}");
+    drop(sluice);
+}
