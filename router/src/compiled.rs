@@ -237,7 +237,8 @@ fn run_main<G: Graph>(
     driver.initialize(&mut cx).map_err(|e| e.to_string())?;
     let flag = Arc::clone(&interrupt);
     let mut keep_going = move || !flag.load(Ordering::Relaxed);
-    driver.run(&mut cx, &mut keep_going, &mut idle_wait);
+    crate::control::host::run_serving(&mut driver, &mut cx, &mut keep_going, &mut idle_wait)
+        .map_err(|e| e.to_string())?;
     driver.cleanup(&mut cx);
     let report = handler_report(&driver, &options.handlers)?;
     print!("{report}");

@@ -9,6 +9,7 @@ extern crate alloc;
 pub mod cli;
 pub mod codegen;
 pub mod compiled;
+pub mod control;
 #[cfg(feature = "std")]
 pub mod demo;
 #[cfg(feature = "std")]

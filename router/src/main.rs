@@ -105,6 +105,14 @@ enum Command {
         #[arg(long = "nic", value_name = "DEVICE")]
         nics: Vec<String>,
     },
+    /// Read and write a running router's handlers through its ControlSocket.
+    #[command(after_long_help = cli::ctl::HELP)]
+    Ctl {
+        /// The control socket: PORT (on 127.0.0.1), HOST:PORT, or a UNIX socket's path.
+        address: String,
+        #[command(subcommand)]
+        action: cli::ctl::CtlAction,
+    },
     /// Compile a configuration into a standalone program.
     Build {
         #[command(flatten)]
@@ -364,6 +372,10 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             };
             let report = cli::run::run(&config.source(), &options)?;
             print!("{}", report.handlers);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ctl { address, action } => {
+            cli::ctl::ctl(&address, &action, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Build {

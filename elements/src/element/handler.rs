@@ -72,6 +72,8 @@ impl HandlerSpec {
 /// Why a handler call failed. Messages follow Click's ControlSocket wording where it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HandlerError {
+    /// No element of that name (the name is given).
+    NoSuchElement(String),
     /// No handler of that name.
     NoSuchHandler,
     /// The handler exists but cannot be read.
@@ -85,6 +87,7 @@ pub enum HandlerError {
 impl fmt::Display for HandlerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            HandlerError::NoSuchElement(name) => write!(f, "no element named '{name}'"),
             HandlerError::NoSuchHandler => f.write_str("no such handler"),
             HandlerError::NotReadable => f.write_str("handler not readable"),
             HandlerError::NotWritable => f.write_str("handler not writable"),

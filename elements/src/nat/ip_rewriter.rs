@@ -338,6 +338,34 @@ mod tests {
         assert_eq!(pool.in_flight(), 0);
     }
 
+    #[test]
+    fn clear_flushes_every_mapping_and_new_flows_map_again() {
+        let pool = Pool::new(PoolConfig::with_slots(16)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::from_secs(1000), pool, &mut log);
+        let one = Ports {
+            inputs: 1,
+            outputs: 1,
+        };
+        let mut rw: IPRewriter = configure("pattern 9.9.9.9 1000-1999# - - 0 0", one).unwrap();
+        rw.initialize(&mut cx).unwrap();
+        let mut out = Collect::new();
+        for i in 0..3u8 {
+            let frame = tcp_syn(2000 + u16::from(i), [1, 1, 1, i]);
+            rw.push(0, ip_packet(&pool, &frame, 0), &mut out, &mut cx);
+        }
+        assert_eq!(rw.read_handler("nmappings", &hcx()).unwrap(), "3");
+        rw.write_handler("clear", "", &hcx()).unwrap();
+        assert_eq!(rw.read_handler("nmappings", &hcx()).unwrap(), "0");
+        assert_eq!(rw.read_handler("tcp_table", &hcx()).unwrap(), "");
+        let frame = tcp_syn(2000, [1, 1, 1, 0]);
+        rw.push(0, ip_packet(&pool, &frame, 0), &mut out, &mut cx);
+        assert_eq!(rw.read_handler("nmappings", &hcx()).unwrap(), "1");
+        assert_eq!(out.count(0), 4);
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
+    }
+
     proptest! {
         #[test]
         fn random_traffic_never_panics_and_stays_bounded(

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
-use crate::element::args::{is_space, Args, ConfigError};
+use crate::element::args::{is_space, split_args, Args, ConfigError};
 use crate::element::handler::missing;
 use crate::element::{
     Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
@@ -396,6 +396,9 @@ fn compile(patterns: &[Vec<Clause>]) -> Program {
 ///
 /// - `program` (read): the compiled program, one step per line in Click's form
 ///   (`offset/value%mask  yes->…  no->…`), then the safe length.
+/// - `config` (read/write): the patterns. Writing new patterns (one per output, as in the
+///   configuration) recompiles the program while the router runs (Click's live
+///   reconfiguration); if they do not parse, the write fails and the old ones stay.
 ///
 /// # See also
 ///
@@ -403,6 +406,7 @@ fn compile(patterns: &[Vec<Clause>]) -> Program {
 #[derive(Debug)]
 pub struct Classifier {
     program: Program,
+    outputs: usize,
 }
 
 impl Classifier {
@@ -438,6 +442,7 @@ impl Element for Classifier {
         args.finish()?;
         Ok(Classifier {
             program: compile(&patterns),
+            outputs: cx.ports.outputs,
         })
     }
 
@@ -464,9 +469,37 @@ impl Element for Classifier {
     }
 }
 
+impl Classifier {
+    /// Click's live reconfiguration: new patterns, one per output, or an error and no
+    /// change.
+    fn reconfigure(&mut self, config: &str) -> Result<(), HandlerError> {
+        let args = split_args(config, 0);
+        let mut errors = Vec::new();
+        if args.len() != self.outputs {
+            errors.push(format!(
+                "need {} arguments, one per output port",
+                self.outputs
+            ));
+        }
+        let mut patterns = Vec::with_capacity(args.len());
+        for (slot, arg) in args.iter().enumerate() {
+            let (clauses, e) = parse_pattern(slot, &arg.text);
+            errors.extend(e);
+            patterns.push(clauses);
+        }
+        if !errors.is_empty() {
+            return Err(HandlerError::BadValue(errors.join("\n")));
+        }
+        self.program = compile(&patterns);
+        Ok(())
+    }
+}
+
 impl Handlers for Classifier {
-    const HANDLERS: &'static [HandlerSpec] =
-        &[HandlerSpec::read("program", "the compiled pattern program")];
+    const HANDLERS: &'static [HandlerSpec] = &[
+        HandlerSpec::read("program", "the compiled pattern program"),
+        HandlerSpec::read_write("config", "the patterns (write: replace them)"),
+    ];
 
     fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
         match name {
@@ -476,6 +509,23 @@ impl Handlers for Classifier {
                 name,
                 Access::readable,
                 HandlerError::NotReadable,
+            )),
+        }
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _: &HandlerContext,
+    ) -> Result<(), HandlerError> {
+        match name {
+            "config" => self.reconfigure(value),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::writable,
+                HandlerError::NotWritable,
             )),
         }
     }
@@ -503,6 +553,32 @@ mod tests {
         let mut f = alloc::vec![0u8; len];
         f[12..14].copy_from_slice(&ethertype.to_be_bytes());
         f
+    }
+
+    #[test]
+    fn config_write_reconfigures_or_keeps_the_old_patterns() {
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let hcx = HandlerContext {
+            now: Timestamp::default(),
+        };
+        let mut c = classifier("12/0800, -", 2);
+        assert_eq!(c.classify(&ether(0x0800, 60)), Some(0));
+        c.write_handler("config", "12/0806, -", &hcx).unwrap();
+        assert_eq!(c.classify(&ether(0x0800, 60)), Some(1));
+        assert_eq!(c.classify(&ether(0x0806, 60)), Some(0));
+        // Not one pattern per output, or a bad pattern: an error, and the old program stays.
+        let e = c.write_handler("config", "-", &hcx).unwrap_err();
+        assert_eq!(
+            e,
+            HandlerError::BadValue("need 2 arguments, one per output port".into())
+        );
+        assert!(c.write_handler("config", "12/zz, -", &hcx).is_err());
+        assert_eq!(c.classify(&ether(0x0806, 60)), Some(0));
+        assert_eq!(
+            c.write_handler("program", "", &hcx),
+            Err(HandlerError::NotWritable)
+        );
+        assert_eq!(pool.in_flight(), 0);
     }
 
     #[test]

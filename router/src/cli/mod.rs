@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod build;
 pub mod chart;
+pub mod ctl;
 pub mod graph;
 pub mod guest_bench;
 pub mod guest_demo;

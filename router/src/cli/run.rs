@@ -90,7 +90,8 @@ pub fn run(source: &Source, options: &RunOptions) -> Result<RunReport, String> {
             .as_ref()
             .is_none_or(|f| !f.load(Ordering::Relaxed))
     };
-    router.run(&mut cx, &mut keep_going, &mut idle_wait);
+    crate::control::host::run_serving(&mut router, &mut cx, &mut keep_going, &mut idle_wait)
+        .map_err(|e| e.to_string())?;
     router.cleanup(&mut cx);
 
     let out = handler_report(&router, &options.handlers)?;

@@ -2,10 +2,12 @@
 
 use alloc::string::String;
 
-use sluice_elements::element::{Context, ControlRequest, HandlerContext, HandlerError, Level};
+use sluice_elements::element::{
+    Access, Context, ControlRequest, HandlerContext, HandlerError, Level,
+};
 use sluice_elements::packet::Timestamp;
 
-use super::handlers::{RouterInfo, Target};
+use super::handlers::{RouterInfo, Target, GLOBAL, STANDARD};
 
 /// Where the time comes from.
 #[derive(Debug, Clone, Copy)]
@@ -69,12 +71,16 @@ pub struct Driver<G> {
     info: RouterInfo,
     clock: Clock,
     now: Timestamp,
+    served: Timestamp,
 }
 
 impl<G: Graph> Driver<G> {
     /// Task rounds between two looks at the timers while tasks have work (Click's driver
     /// runs its tasks in batches between timer checks, too).
     const ROUNDS_PER_CHECK: u32 = 32;
+    /// Least time between two calls of the serving hook while tasks are busy (a control
+    /// socket poll costs system calls; a thousand a second answer any client promptly).
+    const SERVE_INTERVAL_NANOS: u64 = 1_000_000;
 
     /// A driver for `graph`, described by `info`, on `clock`.
     pub fn with_graph(graph: G, info: RouterInfo, clock: Clock) -> Self {
@@ -87,6 +93,7 @@ impl<G: Graph> Driver<G> {
             info,
             clock,
             now,
+            served: now,
         }
     }
 
@@ -173,6 +180,21 @@ impl<G: Graph> Driver<G> {
         keep_going: &mut dyn FnMut() -> bool,
         idle: &mut dyn FnMut(Option<Timestamp>),
     ) {
+        self.run_serving(cx, keep_going, idle, &mut |_: &mut Self| true);
+    }
+
+    /// [`Driver::run`], also calling `serve` with the driver between rounds: while tasks are
+    /// busy, at most once a millisecond on a wall clock (every few rounds on a simulated
+    /// one), and before every idle wait. It
+    /// serves the outside world (control sockets: reading and writing handlers) and must
+    /// not block; it returns false to stop the router.
+    pub fn run_serving(
+        &mut self,
+        cx: &mut Context<'_>,
+        keep_going: &mut dyn FnMut() -> bool,
+        idle: &mut dyn FnMut(Option<Timestamp>),
+        serve: &mut dyn FnMut(&mut Self) -> bool,
+    ) {
         let mut round: u32 = 0;
         while !cx.should_end() {
             // Timers and the outside world (Ctrl-C) are checked every few rounds while
@@ -182,6 +204,17 @@ impl<G: Graph> Driver<G> {
             if check && !keep_going() {
                 break;
             }
+            // A simulated clock stands still while tasks are busy: serve at every check.
+            let due = match self.clock {
+                Clock::Simulated => true,
+                Clock::Wall(_) => self.now.nanos_since(self.served) >= Self::SERVE_INTERVAL_NANOS,
+            };
+            if check && due {
+                self.served = self.now;
+                if !serve(self) {
+                    break;
+                }
+            }
             if self.run_round(cx, check) || cx.should_end() {
                 continue;
             }
@@ -189,6 +222,10 @@ impl<G: Graph> Driver<G> {
                 continue;
             }
             if !keep_going() {
+                break;
+            }
+            self.served = self.now;
+            if !serve(self) {
                 break;
             }
             match (self.clock, self.graph.next_timer()) {
@@ -243,7 +280,8 @@ impl<G: Graph> Driver<G> {
         }
     }
 
-    /// Writes a handler.
+    /// Writes a handler. Writing `config` reconfigures an element that supports it
+    /// (Click's live reconfiguration); the new text becomes its `config`.
     pub fn write_handler(&mut self, full: &str, value: &str) -> Result<(), HandlerError> {
         let cx = HandlerContext { now: self.now };
         match self.info.target(full)? {
@@ -252,12 +290,55 @@ impl<G: Graph> Driver<G> {
                 Err(e) => Err(e),
             },
             Target::Element(i, h) => {
+                if h == "config" && self.class_handler(i, h).is_some_and(|a| a.writable()) {
+                    self.graph.write_handler(i, h, value, &cx)?;
+                    if let Some(e) = self.info.flat.elements.get_mut(i) {
+                        e.config = value.trim().into();
+                    }
+                    return Ok(());
+                }
                 if self.info.standard(i, h).is_some() {
                     return Err(HandlerError::NotWritable);
                 }
                 self.graph.write_handler(i, h, value, &cx)
             }
         }
+    }
+
+    /// Whether a handler exists and how it can be used, without calling it: what Click's
+    /// ControlSocket checks before a read or write (and what CHECKREAD and CHECKWRITE ask).
+    /// Handlers an element serves without declaring them (an IPClassifier's `pattern12`)
+    /// are found by reading them, and count as read-only.
+    pub fn handler_access(&self, full: &str) -> Result<Access, HandlerError> {
+        match self.info.target(full)? {
+            Target::Global(h) if GLOBAL.contains(&h) => Ok(Access::Read),
+            Target::Global(_) => Err(HandlerError::NoSuchHandler),
+            Target::Element(i, h) => {
+                if let Some(access) = self.class_handler(i, h) {
+                    return Ok(access);
+                }
+                if STANDARD.contains(&h) {
+                    return Ok(Access::Read);
+                }
+                let cx = HandlerContext { now: self.now };
+                match self.graph.read_handler(i, h, &cx) {
+                    Err(HandlerError::NoSuchHandler) => Err(HandlerError::NoSuchHandler),
+                    Err(HandlerError::NotReadable) => Ok(Access::Write),
+                    _ => Ok(Access::Read),
+                }
+            }
+        }
+    }
+
+    /// The access of handler `h` of element `i`, if its class declares it.
+    fn class_handler(&self, i: usize, h: &str) -> Option<Access> {
+        self.info
+            .classes
+            .get(i)?
+            .handlers
+            .iter()
+            .find(|spec| spec.name == h)
+            .map(|spec| spec.access)
     }
 }
 
@@ -266,5 +347,94 @@ impl<G> core::fmt::Debug for Driver<G> {
         f.debug_struct("Driver")
             .field("elements", &self.info.flat.elements.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{load, Source};
+    use crate::runtime::Router;
+    use sluice_elements::element::NoLog;
+    use sluice_elements::packet::{Pool, PoolConfig};
+
+    fn router(config: &str) -> Router {
+        let loaded = load(&Source::Expr(config.into()), &[], true).expect("loads");
+        let (_, checked) = loaded.instantiate();
+        assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+        Router::new(checked.instance.expect("instance"), Clock::Simulated)
+    }
+
+    const CONFIG: &str = "s :: InfiniteSource(LIMIT 5) -> c :: Counter \
+        -> cl :: Classifier(12/0800, -) -> q :: Queue(10) -> Discard; cl[1] -> Discard;";
+
+    #[test]
+    fn handler_access_names_elements_by_name_or_number() {
+        let r = router(CONFIG);
+        assert_eq!(r.handler_access("c.count"), Ok(Access::Read));
+        assert_eq!(r.handler_access("c.reset"), Ok(Access::Write));
+        assert_eq!(r.handler_access("q.capacity"), Ok(Access::ReadWrite));
+        assert_eq!(r.handler_access("c.config"), Ok(Access::Read));
+        assert_eq!(r.handler_access("cl.config"), Ok(Access::ReadWrite));
+        assert_eq!(r.handler_access("c.class"), Ok(Access::Read));
+        assert_eq!(r.handler_access("list"), Ok(Access::Read));
+        assert_eq!(r.handler_access(".version"), Ok(Access::Read));
+        assert_eq!(r.handler_access("0.list"), Ok(Access::Read));
+        assert_eq!(r.handler_access("nope"), Err(HandlerError::NoSuchHandler));
+        assert_eq!(r.handler_access("c.nope"), Err(HandlerError::NoSuchHandler));
+        assert_eq!(
+            r.handler_access("x.count"),
+            Err(HandlerError::NoSuchElement("x".into()))
+        );
+        // Elements by number, from 1, as in Click's ControlSocket.
+        assert_eq!(r.read_handler("2.name").as_deref(), Ok("c"));
+        assert_eq!(
+            r.handler_access("99.count"),
+            Err(HandlerError::NoSuchElement("99".into()))
+        );
+        let listed = r.read_handler("cl.handlers").unwrap();
+        assert_eq!(listed.matches("config").count(), 1, "{listed}");
+        assert!(listed.contains("config\trw"), "{listed}");
+    }
+
+    #[test]
+    fn writing_config_reconfigures_live_or_fails_and_keeps_it() {
+        let mut r = router(CONFIG);
+        r.write_handler("cl.config", "12/0806, -").unwrap();
+        assert_eq!(r.read_handler("cl.config").as_deref(), Ok("12/0806, -"));
+        assert!(r.read_handler("flatconfig").unwrap().contains("12/0806"));
+        let e = r.write_handler("cl.config", "12/zz, -").unwrap_err();
+        assert!(matches!(e, HandlerError::BadValue(_)), "{e:?}");
+        assert_eq!(r.read_handler("cl.config").as_deref(), Ok("12/0806, -"));
+        assert_eq!(
+            r.write_handler("c.config", "x"),
+            Err(HandlerError::NotWritable)
+        );
+        assert_eq!(
+            r.write_handler("version", "x"),
+            Err(HandlerError::NotWritable)
+        );
+    }
+
+    #[test]
+    fn the_serving_hook_runs_while_busy_and_can_stop_the_router() {
+        // An endless source: only the hook ends the run.
+        let mut r = router("InfiniteSource -> c :: Counter -> Discard;");
+        let pool = Pool::new(PoolConfig::with_slots(256)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(r.now(), pool, &mut log);
+        r.initialize(&mut cx).unwrap();
+        let mut calls = 0;
+        r.run_serving(&mut cx, &mut || true, &mut |_| {}, &mut |d: &mut Router| {
+            calls += 1;
+            if calls < 5 {
+                d.write_handler("c.reset", "").expect("reset");
+            }
+            calls < 5
+        });
+        assert_eq!(calls, 5);
+        let count: u64 = r.read_handler("c.count").unwrap().parse().unwrap();
+        assert!(count > 0, "packets flowed since the last reset");
+        r.cleanup(&mut cx);
     }
 }

@@ -34,12 +34,20 @@ pub enum Target<'a> {
 
 impl RouterInfo {
     /// Splits `element.handler` (at the last dot, so element names with dots work) or a
-    /// global handler name.
+    /// global handler name. As in Click's ControlSocket, the element may also be given by
+    /// its number (`3.count`, counting from 1), and `.handler` or `0.handler` names a
+    /// global handler.
     pub fn target<'a>(&self, full: &'a str) -> Result<Target<'a>, HandlerError> {
         match full.rsplit_once('.') {
+            Some(("" | "0", h)) => Ok(Target::Global(h)),
             Some((element, h)) => match self.flat.element_index(element) {
                 Some(i) => Ok(Target::Element(i, h)),
-                None => Err(HandlerError::NoSuchHandler),
+                None => match element.parse::<usize>() {
+                    Ok(n) if n >= 1 && n <= self.flat.elements.len() => {
+                        Ok(Target::Element(n - 1, h))
+                    }
+                    _ => Err(HandlerError::NoSuchElement(element.to_string())),
+                },
             },
             None => Ok(Target::Global(full)),
         }
@@ -57,11 +65,14 @@ impl RouterInfo {
                 format!("{nin} input{}\n{nout} output{}", plural(nin), plural(nout))
             }
             "handlers" => {
-                let mut names: Vec<String> = ["name", "class", "config", "ports", "handlers"]
+                let specs = self.classes.get(i).map(|c| c.handlers).unwrap_or(&[]);
+                // An element that reconfigures live lists `config` as its own (read/write).
+                let mut names: Vec<String> = STANDARD
                     .iter()
+                    .filter(|s| !specs.iter().any(|spec| spec.name == **s))
                     .map(|s| s.to_string())
                     .collect();
-                for spec in self.classes.get(i).map(|c| c.handlers).unwrap_or(&[]) {
+                for spec in specs {
                     let mode = match (spec.access.readable(), spec.access.writable()) {
                         (true, true) => "rw",
                         (true, false) => "r",
@@ -104,6 +115,19 @@ impl RouterInfo {
         })
     }
 }
+
+/// Click's standard per-element handlers.
+pub const STANDARD: [&str; 5] = ["name", "class", "config", "ports", "handlers"];
+
+/// Click's global handlers.
+pub const GLOBAL: [&str; 6] = [
+    "version",
+    "list",
+    "classes",
+    "config",
+    "flatconfig",
+    "requirements",
+];
 
 fn plural(n: usize) -> &'static str {
     if n == 1 {

@@ -5,7 +5,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::ip_filter::{classify_push, compile_into, recompile};
+use super::ip_filter::{classify_push, compile_into, config_texts, recompile};
 use super::pattern::{Flavor, Program};
 use crate::element::args::{Args, ConfigError};
 use crate::element::handler::{missing, Access, HandlerSpec};
@@ -77,6 +77,9 @@ use crate::packet::Packet;
 ///
 /// - `program` (read): the compiled decision program, one step per line.
 /// - `patternN` (read/write, for each output N): pattern N's text; writing recompiles.
+/// - `config` (read/write): the patterns. Writing new patterns (one per output) recompiles
+///   the program while the router runs (Click's live reconfiguration); if they do not
+///   parse, the write fails with the errors and the old patterns stay.
 ///
 /// # See also
 ///
@@ -141,10 +144,18 @@ impl Element for IPClassifier {
 }
 
 impl Handlers for IPClassifier {
-    const HANDLERS: &'static [HandlerSpec] = &[HandlerSpec::read(
-        "program",
-        "the compiled decision program",
-    )];
+    const HANDLERS: &'static [HandlerSpec] = &[
+        HandlerSpec::read("program", "the compiled decision program"),
+        HandlerSpec::read_write("config", "the patterns (write: replace them)"),
+        HandlerSpec::read_write("pattern0", "output 0's pattern (write: replace it)"),
+        HandlerSpec::read_write("pattern1", "output 1's pattern"),
+        HandlerSpec::read_write("pattern2", "output 2's pattern"),
+        HandlerSpec::read_write("pattern3", "output 3's pattern"),
+        HandlerSpec::read_write("pattern4", "output 4's pattern"),
+        HandlerSpec::read_write("pattern5", "output 5's pattern"),
+        HandlerSpec::read_write("pattern6", "output 6's pattern"),
+        HandlerSpec::read_write("pattern7", "output 7's pattern"),
+    ];
 
     fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
         if name == "program" {
@@ -167,6 +178,18 @@ impl Handlers for IPClassifier {
         value: &str,
         _: &HandlerContext,
     ) -> Result<(), HandlerError> {
+        if name == "config" {
+            let texts = config_texts(value);
+            if texts.len() != self.patterns.len() {
+                return Err(HandlerError::BadValue(format!(
+                    "need {} arguments, one per output port",
+                    self.patterns.len()
+                )));
+            }
+            self.program = recompile(&texts, Flavor::Classifier, texts.len())?;
+            self.patterns = texts;
+            return Ok(());
+        }
         let Some(i) = self.pattern_index(name) else {
             return Err(missing(
                 Self::HANDLERS,
@@ -239,6 +262,33 @@ mod tests {
         // An empty pattern matches everything, as in Click ("0" alone).
         assert!(configure::<IPClassifier>(", tcp", ports(2)).is_ok());
         assert!(configure::<IPClassifier>("", ports(1)).is_err());
+    }
+
+    #[test]
+    fn config_write_reconfigures_or_keeps_the_old_patterns() {
+        let pool = Pool::new(PoolConfig::with_slots(16)).unwrap();
+        let mut c: IPClassifier = configure("tcp, -", ports(2)).unwrap();
+        let syn = [0u8; 20];
+        assert_eq!(classify(&mut c, ip(&pool, 6, 0, 0, &syn), &pool), Some(0));
+        c.write_handler("config", "udp, -", &hcx()).unwrap();
+        assert_eq!(classify(&mut c, ip(&pool, 6, 0, 0, &syn), &pool), Some(1));
+        assert_eq!(c.read_handler("pattern0", &hcx()).unwrap(), "udp");
+        // A bad pattern, or the wrong number of them: an error, and nothing changes.
+        let e = c
+            .write_handler("config", "udp port foo, -", &hcx())
+            .unwrap_err();
+        assert!(
+            matches!(e, HandlerError::BadValue(ref m) if m.contains("foo")),
+            "{e:?}"
+        );
+        let e = c.write_handler("config", "tcp", &hcx()).unwrap_err();
+        assert_eq!(
+            e,
+            HandlerError::BadValue("need 2 arguments, one per output port".into())
+        );
+        assert_eq!(classify(&mut c, ip(&pool, 6, 0, 0, &syn), &pool), Some(1));
+        assert_eq!(c.read_handler("pattern0", &hcx()).unwrap(), "udp");
+        assert_eq!(pool.in_flight(), 0);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::pattern::{compile_patterns, Flavor, Program, Verdict};
-use crate::element::args::{Args, ConfigArg, ConfigError, NoNames};
+use crate::element::args::{split_args, Args, ConfigArg, ConfigError, NoNames};
 use crate::element::handler::{missing, Access, HandlerSpec};
 use crate::element::{
     ConfigContext, Context, Element, HandlerContext, HandlerError, Handlers, Output, PortCount,
@@ -66,6 +66,9 @@ use crate::packet::Packet;
 /// # Handlers
 ///
 /// - `program` (read): the compiled decision program, one step per line.
+/// - `config` (read/write): the rules. Writing new rules recompiles the program while the
+///   router runs (Click's live reconfiguration); if they do not parse, the write fails
+///   with the errors and the old rules stay. AddressInfo names do not resolve in a write.
 ///
 /// # See also
 ///
@@ -152,10 +155,31 @@ impl Element for IPFilter {
 }
 
 impl Handlers for IPFilter {
-    const HANDLERS: &'static [HandlerSpec] = &[HandlerSpec::read(
-        "program",
-        "the compiled decision program",
-    )];
+    const HANDLERS: &'static [HandlerSpec] = &[
+        HandlerSpec::read("program", "the compiled decision program"),
+        HandlerSpec::read_write("config", "the rules (write: replace them)"),
+    ];
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _: &HandlerContext,
+    ) -> Result<(), HandlerError> {
+        match name {
+            "config" => {
+                let rules = config_texts(value);
+                self.program = recompile(&rules, Flavor::Filter, self.outputs)?;
+                Ok(())
+            }
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::writable,
+                HandlerError::NotWritable,
+            )),
+        }
+    }
 
     fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
         match name {
@@ -171,6 +195,12 @@ impl Handlers for IPFilter {
 }
 
 /// Re-compiles a full pattern list for a handler write (no AddressInfo names there).
+/// The arguments of a configuration string written to `config`, unquoted as the
+/// configuration's own arguments are.
+pub(super) fn config_texts(config: &str) -> Vec<String> {
+    split_args(config, 0).into_iter().map(|a| a.text).collect()
+}
+
 pub(super) fn recompile(
     texts: &[String],
     flavor: Flavor,
@@ -270,6 +300,34 @@ mod tests {
             )
             .unwrap()
             .contains("yes->"));
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
+    }
+
+    #[test]
+    fn config_write_replaces_the_rules_or_fails_and_keeps_them() {
+        let pool = Pool::new(PoolConfig::with_slots(16)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::default(), pool, &mut log);
+        let hcx = HandlerContext {
+            now: Timestamp::default(),
+        };
+        let mut f: IPFilter = configure("allow tcp, deny all", ports(1)).unwrap();
+        let mut out = Collect::new();
+        f.push(0, tcp(&pool, [10, 0, 0, 1], 1, 80, 0), &mut out, &mut cx);
+        assert_eq!(out.count(0), 1);
+        f.write_handler("config", "deny tcp, allow all", &hcx)
+            .unwrap();
+        f.push(0, tcp(&pool, [10, 0, 0, 1], 1, 80, 0), &mut out, &mut cx);
+        assert_eq!(out.count(0), 1, "now denied");
+        let e = f.write_handler("config", "allow bogus", &hcx).unwrap_err();
+        assert!(matches!(e, HandlerError::BadValue(_)), "{e:?}");
+        f.push(0, tcp(&pool, [10, 0, 0, 1], 1, 80, 0), &mut out, &mut cx);
+        assert_eq!(out.count(0), 1, "the old rules stayed");
+        assert_eq!(
+            f.write_handler("program", "x", &hcx),
+            Err(HandlerError::NotWritable)
+        );
         drop(out);
         assert_eq!(pool.in_flight(), 0);
     }
