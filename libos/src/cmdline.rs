@@ -8,6 +8,7 @@
 //! | `h=ELEMENT.HANDLER` | print this read handler when the router stops (repeatable) | none |
 //! | `idlestop=MS` | stop once frames have flowed and none arrived for MS milliseconds | never |
 //! | `selftest=pagefault\|panic` | fault or panic on purpose once booted, to check the reports | off |
+//! | `mgmt=ADDR/PREFIX[,GATEWAY]` or `mgmt=dhcp` | the last NIC is the management interface, with this address | none |
 //!
 //! Unknown options are reported and ignored, so an image still boots with a VMM that adds
 //! its own (Firecracker adds `console=`, `reboot=`).
@@ -30,6 +31,8 @@ pub struct Options {
     pub idle_stop_ms: Option<u64>,
     /// Fault or panic on purpose once booted (`pagefault`, `panic`).
     pub selftest: Option<String>,
+    /// The management interface's address: the last NIC is then kept for it.
+    pub mgmt: Option<MgmtAddress>,
     /// Options not understood, for a warning.
     pub unknown: Vec<String>,
 }
@@ -43,6 +46,7 @@ impl Default for Options {
             handlers: Vec::new(),
             idle_stop_ms: None,
             selftest: None,
+            mgmt: None,
             unknown: Vec::new(),
         }
     }
@@ -67,6 +71,10 @@ impl Options {
                 ("quiet", None) => o.quiet = true,
                 ("h", Some(v)) if !v.is_empty() => o.handlers.push(v.to_string()),
                 ("selftest", Some(v @ ("pagefault" | "panic"))) => o.selftest = Some(v.to_string()),
+                ("mgmt", Some(v)) => match MgmtAddress::parse(v) {
+                    Some(m) => o.mgmt = Some(m),
+                    None => o.unknown.push(word.to_string()),
+                },
                 ("idlestop", Some(v)) => match v.parse::<u64>() {
                     Ok(ms) => o.idle_stop_ms = Some(ms),
                     Err(_) => o.unknown.push(word.to_string()),
@@ -75,6 +83,52 @@ impl Options {
             }
         }
         o
+    }
+}
+
+/// How the management interface gets its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MgmtAddress {
+    /// A fixed address and prefix length, with an optional default gateway.
+    Static {
+        /// The address.
+        addr: [u8; 4],
+        /// The prefix length.
+        prefix: u8,
+        /// The default gateway.
+        gateway: Option<[u8; 4]>,
+    },
+    /// From a DHCP server on the management network.
+    Dhcp,
+}
+
+fn ipv4(text: &str) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut parts = text.split('.');
+    for b in &mut out {
+        *b = parts.next()?.parse().ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+impl MgmtAddress {
+    /// `ADDR/PREFIX`, `ADDR/PREFIX,GATEWAY` or `dhcp`.
+    pub fn parse(text: &str) -> Option<MgmtAddress> {
+        if text == "dhcp" {
+            return Some(MgmtAddress::Dhcp);
+        }
+        let (cidr, gateway) = match text.split_once(',') {
+            Some((c, g)) => (c, Some(ipv4(g)?)),
+            None => (text, None),
+        };
+        let (addr, prefix) = cidr.split_once('/')?;
+        let prefix: u8 = prefix.parse().ok()?;
+        (1..=32).contains(&prefix).then_some(())?;
+        Some(MgmtAddress::Static {
+            addr: ipv4(addr)?,
+            prefix,
+            gateway,
+        })
     }
 }
 
@@ -95,5 +149,37 @@ mod tests {
         assert_eq!(o.unknown, ["console=ttyS0", "buffers=x"]);
         assert!(!Options::parse("clockcheck=0").clock_check);
         assert_eq!(Options::parse(""), Options::default());
+    }
+
+    #[test]
+    fn management_addresses() {
+        assert_eq!(
+            Options::parse("mgmt=10.0.2.15/24").mgmt,
+            Some(MgmtAddress::Static {
+                addr: [10, 0, 2, 15],
+                prefix: 24,
+                gateway: None
+            })
+        );
+        assert_eq!(
+            MgmtAddress::parse("192.0.2.7/28,192.0.2.1"),
+            Some(MgmtAddress::Static {
+                addr: [192, 0, 2, 7],
+                prefix: 28,
+                gateway: Some([192, 0, 2, 1])
+            })
+        );
+        assert_eq!(MgmtAddress::parse("dhcp"), Some(MgmtAddress::Dhcp));
+        for bad in [
+            "10.0.2.15",
+            "10.0.2.15/33",
+            "10.0.2/24",
+            "10.0.2.15/24,x",
+            "a.b.c.d/8",
+            "10.0.2.15/0",
+        ] {
+            assert_eq!(MgmtAddress::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Options::parse("mgmt=nonsense").unknown, ["mgmt=nonsense"]);
     }
 }

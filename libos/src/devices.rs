@@ -5,11 +5,16 @@
 //! guest probes from the top down, so its NIC 0 is the command line's first NIC. On a PC
 //! there are no such windows; virtio-net-pci devices are found on PCI bus 0 in slot order,
 //! which is the command line's order too when no `addr=` is given.
+//!
+//! With a management interface (`mgmt=` on the command line) the last NIC is kept for it:
+//! it gets the simple driver of [`sluice_drivers::virtio::mgmt`] and is never a datapath
+//! device, so `FromDevice(N)`/`ToDevice(N)` cannot reach it.
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use sluice_drivers::virtio::mgmt::MgmtNic;
 use sluice_drivers::virtio::{net, registry};
 use sluice_elements::packet::Pool;
 
@@ -41,12 +46,23 @@ pub struct Found {
     pub header_len: usize,
 }
 
+/// What probing found.
+#[derive(Debug, Default)]
+pub struct Probed {
+    /// The datapath NICs, registered.
+    pub nics: Vec<Found>,
+    /// The management NIC, when one was asked for and came up.
+    pub mgmt: Option<MgmtNic>,
+    /// Devices that failed, and why.
+    pub failed: Vec<String>,
+}
+
 /// Finds every virtio-net device, brings it up with receive buffers from `pool`, and
-/// registers it. Devices that fail are reported in the second list.
+/// registers it; with `mgmt`, the last one becomes the management NIC instead.
 ///
 /// The receive rings together keep at most half the pool posted (each at most a full ring
 /// of 256), so the datapath always has buffers of its own.
-pub fn probe(pool: Pool) -> (Vec<Found>, Vec<String>) {
+pub fn probe(pool: Pool, mgmt: bool) -> Probed {
     let mut found = Vec::new();
     let mut failed = Vec::new();
     let transports: Vec<usize> = (0..MMIO_SLOTS)
@@ -55,12 +71,20 @@ pub fn probe(pool: Pool) -> (Vec<Found>, Vec<String>) {
         .filter(|&base| read32(base) == MAGIC)
         .collect();
     if transports.is_empty() {
-        return probe_pci(pool);
+        return probe_pci(pool, mgmt);
     }
-    let windows: Vec<usize> = transports
+    let mut windows: Vec<usize> = transports
         .into_iter()
         .filter(|&base| read32(base + 8) == DEVICE_NET)
         .collect();
+    let mut mgmt_nic = None;
+    if let Some(base) = mgmt.then(|| windows.pop()).flatten() {
+        // SAFETY: as below: a virtio window, mapped, used by nothing else.
+        match unsafe { MgmtNic::probe_mmio(base, MMIO_SIZE, pool) } {
+            Ok(nic) => mgmt_nic = Some(nic),
+            Err(e) => failed.push(format!("management NIC at {base:#x}: {e}")),
+        }
+    }
     let rx_buffers = pool.capacity() / 2 / windows.len().max(1);
     for base in windows {
         // SAFETY: the window at `base` answered with the virtio magic and a device id; it
@@ -80,11 +104,15 @@ pub fn probe(pool: Pool) -> (Vec<Found>, Vec<String>) {
             Err(e) => failed.push(format!("virtio-mmio at {base:#x}: {e}")),
         }
     }
-    (found, failed)
+    Probed {
+        nics: found,
+        mgmt: mgmt_nic,
+        failed,
+    }
 }
 
 /// virtio-net-pci devices on bus 0, in slot order.
-fn probe_pci(pool: Pool) -> (Vec<Found>, Vec<String>) {
+fn probe_pci(pool: Pool, mgmt: bool) -> Probed {
     use crate::arch::x86_64::pci::PortCam;
     use virtio_drivers::transport::pci::bus::PciRoot;
     use virtio_drivers::transport::pci::virtio_device_type;
@@ -93,11 +121,19 @@ fn probe_pci(pool: Pool) -> (Vec<Found>, Vec<String>) {
     let mut found = Vec::new();
     let mut failed = Vec::new();
     let mut root = PciRoot::new(PortCam);
-    let nets: Vec<_> = root
+    let mut nets: Vec<_> = root
         .enumerate_bus(0)
         .filter(|(_, info)| virtio_device_type(info) == Some(DeviceType::Network))
         .map(|(df, _)| df)
         .collect();
+    let mut mgmt_nic = None;
+    if let Some(df) = mgmt.then(|| nets.pop()).flatten() {
+        // SAFETY: as below: BARs assigned by the firmware in the mapped PCI hole.
+        match unsafe { MgmtNic::probe_pci(&mut root, &PortCam, df, pool) } {
+            Ok(nic) => mgmt_nic = Some(nic),
+            Err(e) => failed.push(format!("management NIC at {df}: {e}")),
+        }
+    }
     let rx_buffers = pool.capacity() / 2 / nets.len().max(1);
     for df in nets {
         // SAFETY: the firmware assigned the device's BARs; they lie in the PCI hole below
@@ -118,5 +154,9 @@ fn probe_pci(pool: Pool) -> (Vec<Found>, Vec<String>) {
             Err(e) => failed.push(format!("virtio-net-pci at {df}: {e}")),
         }
     }
-    (found, failed)
+    Probed {
+        nics: found,
+        mgmt: mgmt_nic,
+        failed,
+    }
 }

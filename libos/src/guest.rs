@@ -8,6 +8,11 @@
 //! `idlestop=MS` on the command line, once frames have flowed and then none arrived for MS
 //! milliseconds (for tests and benchmarks). The report is `key value` lines between
 //! `== sluice report ==` and `== end ==`, then any `h=` handlers.
+//!
+//! Images whose configuration has a `ControlSocket(TCP, PORT)` run [`run_serving`]: with
+//! `mgmt=` on the command line, the control plane ([`crate::mgmt`]) is polled between
+//! rounds (every round while the datapath is idle, every [`CONTROL_EVERY`] rounds while it
+//! is busy). Other images never reference the management stack, so it is not linked in.
 
 use alloc::string::String;
 use core::fmt;
@@ -23,7 +28,9 @@ use crate::println;
 use crate::runtime::boot;
 
 /// Defines the guest's `sluice_main`: `guest_main!(NAME, setup, build)` with the generated
-/// program's `setup() -> Setup` and `build(&Setup) -> Result<G, String>`.
+/// program's `setup() -> Setup` and `build(&Setup) -> Result<G, String>`;
+/// `guest_main!(NAME, setup, build, control)` also serves the configuration's control
+/// sockets on the management interface.
 #[macro_export]
 macro_rules! guest_main {
     ($name:expr, $setup:path, $build:path) => {
@@ -33,6 +40,97 @@ macro_rules! guest_main {
             $crate::guest::run($name, $setup(), $build)
         }
     };
+    ($name:expr, $setup:path, $build:path, control) => {
+        /// The library OS calls this once boot is done.
+        #[no_mangle]
+        pub fn sluice_main() -> u8 {
+            $crate::guest::run_serving($name, $setup(), $build)
+        }
+    };
+}
+
+/// Scheduling rounds between two control-plane polls while the datapath is busy.
+pub const CONTROL_EVERY: u64 = 64;
+
+/// What the main loop polls between rounds.
+trait Control<G: Graph> {
+    /// Does what is waiting; true if anything happened.
+    fn poll(&mut self, now_ms: u64, driver: &mut Driver<G>) -> bool;
+    /// Report lines.
+    fn report(&self) {}
+}
+
+impl<G: Graph, C: Control<G>> Control<G> for Option<C> {
+    fn poll(&mut self, now_ms: u64, driver: &mut Driver<G>) -> bool {
+        self.as_mut().is_some_and(|c| c.poll(now_ms, driver))
+    }
+
+    fn report(&self) {
+        if let Some(c) = self {
+            c.report();
+        }
+    }
+}
+
+/// No control plane.
+struct NoControl;
+
+impl<G: Graph> Control<G> for NoControl {
+    fn poll(&mut self, _now_ms: u64, _driver: &mut Driver<G>) -> bool {
+        false
+    }
+}
+
+impl<G: Graph> Control<G> for crate::mgmt::ControlPlane {
+    fn poll(&mut self, now_ms: u64, driver: &mut Driver<G>) -> bool {
+        crate::mgmt::ControlPlane::poll(self, now_ms, &mut GuestTarget(driver))
+    }
+
+    fn report(&self) {
+        let c = self.nic_counts();
+        println!("mgmt.rx_packets {}", c.rx);
+        println!("mgmt.tx_packets {}", c.tx);
+        println!("mgmt.tx_errors {}", c.tx_errors);
+        println!("mgmt.accepted {}", self.accepted);
+    }
+}
+
+/// The router's handlers, plus the guest's own read-only globals: `guest_heap_used` and
+/// `guest_heap_free` (bytes), for watching memory over the control socket.
+struct GuestTarget<'a, G>(&'a mut Driver<G>);
+
+impl<G: Graph> sluice_router::control::protocol::HandlerTarget for GuestTarget<'_, G> {
+    fn access(
+        &self,
+        handler: &str,
+    ) -> Result<sluice_elements::element::Access, sluice_elements::element::HandlerError> {
+        match handler {
+            "guest_heap_used" | "guest_heap_free" => Ok(sluice_elements::element::Access::Read),
+            _ => self.0.handler_access(handler),
+        }
+    }
+
+    fn read(&mut self, handler: &str) -> Result<String, sluice_elements::element::HandlerError> {
+        let (used, free) = crate::heap::usage();
+        match handler {
+            "guest_heap_used" => Ok(alloc::format!("{used}")),
+            "guest_heap_free" => Ok(alloc::format!("{free}")),
+            _ => self.0.read_handler(handler),
+        }
+    }
+
+    fn write(
+        &mut self,
+        handler: &str,
+        value: &str,
+    ) -> Result<(), sluice_elements::element::HandlerError> {
+        match handler {
+            "guest_heap_used" | "guest_heap_free" => {
+                Err(sluice_elements::element::HandlerError::NotWritable)
+            }
+            _ => self.0.write_handler(handler, value),
+        }
+    }
 }
 
 /// Elements' messages go to the console through the rate-limited logger.
@@ -50,6 +148,73 @@ impl Log for ConsoleLog {
 
 /// Configures, initializes and runs the router; returns the exit status.
 pub fn run<G: Graph>(name: &str, setup: Setup, build: fn(&Setup) -> Result<G, String>) -> u8 {
+    run_with(name, setup, build, |boot, _| {
+        if boot.options.mgmt.is_some() {
+            log::warn!("mgmt= given but the configuration has no ControlSocket(TCP, PORT)");
+        }
+        NoControl
+    })
+}
+
+/// As [`run`], serving the configuration's `ControlSocket(TCP, PORT)` elements on the
+/// management interface when the command line gives one (`mgmt=`).
+pub fn run_serving<G: Graph>(
+    name: &str,
+    setup: Setup,
+    build: fn(&Setup) -> Result<G, String>,
+) -> u8 {
+    run_with(name, setup, build, |boot, flat| {
+        let ports = crate::mgmt::control_ports(flat);
+        let nic = boot.mgmt.try_borrow_mut().ok().and_then(|mut m| m.take());
+        match (boot.options.mgmt, nic) {
+            (Some(address), Some(nic)) if !ports.is_empty() => {
+                let now = since_boot_ms(boot);
+                let plane =
+                    crate::mgmt::ControlPlane::new(nic, address, &ports, now, rdtsc() ^ now);
+                if !boot.options.quiet {
+                    let list: alloc::vec::Vec<String> = ports
+                        .iter()
+                        .map(|(p, ro)| {
+                            alloc::format!("{p}{}", if *ro { " (read-only)" } else { "" })
+                        })
+                        .collect();
+                    let at = plane.address().map_or_else(
+                        || String::from("an address from DHCP"),
+                        |a| alloc::format!("{a}"),
+                    );
+                    println!(
+                        "sluice: control socket on the management NIC, {at}, TCP port {}",
+                        list.join(", ")
+                    );
+                }
+                Some(plane)
+            }
+            (Some(_), None) => {
+                log::error!("mgmt= given but there is no management NIC (it is the last NIC)");
+                None
+            }
+            (None, _) => {
+                log::warn!("ControlSocket: no management interface (add mgmt=ADDR/PREFIX and a NIC for it)");
+                None
+            }
+            (Some(_), Some(_)) => {
+                log::warn!("mgmt= given but the configuration has no ControlSocket(TCP, PORT)");
+                None
+            }
+        }
+    })
+}
+
+fn since_boot_ms(boot: &crate::runtime::Boot) -> u64 {
+    clock::ticks_to_ns(rdtsc().wrapping_sub(boot.entry_tsc)) / 1_000_000
+}
+
+fn run_with<G: Graph, C: Control<G>>(
+    name: &str,
+    setup: Setup,
+    build: fn(&Setup) -> Result<G, String>,
+    control: impl FnOnce(&crate::runtime::Boot, &sluice_router::lang::FlatConfig) -> C,
+) -> u8 {
     let Some(boot) = boot() else {
         return exit::BOOT_ERROR;
     };
@@ -67,6 +232,7 @@ pub fn run<G: Graph>(name: &str, setup: Setup, build: fn(&Setup) -> Result<G, St
         println!("{name}: {e}");
         return exit::CONFIG_ERROR;
     }
+    let mut control = control(boot, driver.flat());
     let ready_tsc = rdtsc();
     let free_at_ready = boot.pool.free();
     let c = &boot.clock;
@@ -102,6 +268,13 @@ pub fn run<G: Graph>(name: &str, setup: Setup, build: fn(&Setup) -> Result<G, St
         let worked = driver.run_once(&mut cx);
         let t1 = rdtsc();
         rounds += 1;
+        // Control traffic counts as activity for `idlestop`, like frames.
+        if (!worked || rounds % CONTROL_EVERY == 0)
+            && control.poll(since_boot_ms(boot), &mut driver)
+            && last_work.is_some()
+        {
+            last_work = Some(t1);
+        }
         if worked {
             busy = busy.wrapping_add(t1.wrapping_sub(t0));
             busy_rounds += 1;
@@ -188,6 +361,7 @@ pub fn run<G: Graph>(name: &str, setup: Setup, build: fn(&Setup) -> Result<G, St
     println!("heap.used {used}");
     println!("heap.free {free}");
     println!("log_suppressed {}", crate::console::suppressed());
+    control.report();
     println!("== end ==");
     for (h, value) in handlers {
         match value {

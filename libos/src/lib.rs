@@ -14,7 +14,8 @@
 //! - `devices`: virtio-mmio discovery on `-M microvm` in command-line order;
 //! - `trap`: faults print the vector, address and a backtrace, then exit;
 //! - `exit`: ends the VMM through `isa-debug-exit` with a status;
-//! - `guest`: runs a compiled router over the devices until it stops.
+//! - `guest`: runs a compiled router over the devices until it stops;
+//! - `mgmt`: the management interface (smoltcp) serving the control socket.
 //!
 //! Without the `guest` feature only the portable parts are built (on the host, for tests).
 #![cfg_attr(not(test), no_std)]
@@ -38,6 +39,8 @@ pub mod exit;
 pub mod guest;
 #[cfg(feature = "guest")]
 pub mod heap;
+#[cfg(feature = "guest")]
+pub mod mgmt;
 #[cfg(feature = "guest")]
 mod runtime;
 #[cfg(feature = "guest")]

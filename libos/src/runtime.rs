@@ -24,6 +24,9 @@ pub struct Boot {
     pub pool: Pool,
     /// The NICs found.
     pub nics: alloc::vec::Vec<Found>,
+    /// The management NIC (`mgmt=`), until the control plane takes it (the guest has one
+    /// thread; the cell only lets the shared boot state give it away).
+    pub mgmt: core::cell::RefCell<Option<sluice_drivers::virtio::mgmt::MgmtNic>>,
     /// TSC at the Rust entry.
     pub entry_tsc: u64,
     /// The heap's size in bytes.
@@ -125,7 +128,8 @@ fn start(start_info: u64, entry_tsc: u64) -> Result<u8, &'static str> {
     let pool =
         Pool::new(PoolConfig::with_slots(buffers)).map_err(|_| "cannot make the packet pool")?;
     phases.push(("pool", rdtsc()));
-    let (nics, failed) = devices::probe(pool);
+    let probed = devices::probe(pool, options.mgmt.is_some());
+    let (nics, failed) = (probed.nics, probed.failed);
     phases.push(("devices", rdtsc()));
     for f in failed {
         log::error!("{f}");
@@ -146,6 +150,7 @@ fn start(start_info: u64, entry_tsc: u64) -> Result<u8, &'static str> {
         clock,
         pool,
         nics,
+        mgmt: core::cell::RefCell::new(probed.mgmt),
         entry_tsc,
         heap_bytes: heap_end - heap_start,
         phases,

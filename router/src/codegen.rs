@@ -473,7 +473,18 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w);
     if guest {
         emit_setup(w, input, &types);
-        let _ = writeln!(w, "sluice_libos::guest_main!(SOURCE_NAME, setup, build);");
+        // Only images with a control socket link the management stack.
+        let control = input
+            .info
+            .flat
+            .elements
+            .iter()
+            .any(|e| e.class == "ControlSocket");
+        let _ = writeln!(
+            w,
+            "sluice_libos::guest_main!(SOURCE_NAME, setup, build{});",
+            if control { ", control" } else { "" }
+        );
     } else {
         let _ = writeln!(w, "fn main() -> ExitCode {{");
         let _ = writeln!(

@@ -232,6 +232,11 @@ enum Command {
         /// The guest's command line (e.g. `idlestop=2000 h=c.count`).
         #[arg(long, default_value = "")]
         append: String,
+        /// Attach a management NIC (QEMU user networking, no privileges) and forward
+        /// 127.0.0.1:PORT to the guest's ControlSocket(TCP, PORT); HOST_PORT:GUEST_PORT when
+        /// they differ.
+        #[arg(long, value_name = "PORT")]
+        mgmt: Option<String>,
     },
 }
 
@@ -522,8 +527,9 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             machine,
             memory,
             append,
+            mgmt,
         } => {
-            use sluice_router::cli::launch::{self, Accel, LaunchOptions, Machine, Nic};
+            use sluice_router::cli::launch::{self, Accel, LaunchOptions, Machine, Mgmt, Nic};
             let nics = nics
                 .iter()
                 .map(|n| Nic::parse(n))
@@ -542,7 +548,14 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 },
                 memory,
                 append,
+                mgmt: mgmt.as_deref().map(Mgmt::parse).transpose()?,
             };
+            if let Some(m) = options.mgmt {
+                println!(
+                    "sluice: control socket at 127.0.0.1:{} (the guest's port {} on its management NIC): sluice ctl 127.0.0.1:{} list",
+                    m.host_port, m.guest_port, m.host_port
+                );
+            }
             let status = launch::launch(&options)?;
             Ok(ExitCode::from(u8::try_from(status).unwrap_or(1)))
         }

@@ -3,14 +3,16 @@
 //! protocol to it over raw TCP and UNIX sockets (not through Sluice's own client), byte for
 //! byte. No timing thresholds: every wait is for a condition, with a generous deadline.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
+use std::net::TcpListener;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-const DEADLINE: Duration = Duration::from_secs(60);
+#[path = "support/raw_control.rs"]
+mod raw_control;
+
+use raw_control::{free_port, wait_for, Conn, DEADLINE};
 
 /// A `sluice run` process, killed when dropped.
 struct Sluice {
@@ -58,128 +60,6 @@ impl Drop for Sluice {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A TCP port nobody listens on now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// Polls `what` until it returns Some, or panics after the deadline.
-fn wait_for<T>(why: &str, mut what: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = what() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {why}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// One raw protocol connection.
-struct Conn<S: Read + Write> {
-    reader: BufReader<S>,
-}
-
-impl Conn<TcpStream> {
-    /// Connects to 127.0.0.1:`port` once the router listens; checks the banner.
-    fn tcp(port: u16) -> Self {
-        let s = wait_for("the control socket", || {
-            TcpStream::connect(("127.0.0.1", port)).ok()
-        });
-        s.set_read_timeout(Some(DEADLINE)).unwrap();
-        Conn::new(s)
-    }
-}
-
-impl<S: Read + Write> Conn<S> {
-    fn new(stream: S) -> Self {
-        let mut c = Conn {
-            reader: BufReader::new(stream),
-        };
-        assert_eq!(c.line(), "Click::ControlSocket/1.3\r\n");
-        c
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.reader.get_mut().write_all(bytes).expect("sends");
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("reads a line");
-        line
-    }
-
-    /// The response lines to one command, exactly as sent (CRLFs included).
-    fn reply(&mut self) -> String {
-        let mut all = String::new();
-        loop {
-            let line = self.line();
-            assert!(!line.is_empty(), "connection closed; so far {all:?}");
-            all.push_str(&line);
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return all;
-            }
-        }
-    }
-
-    /// Sends a command line and returns the response lines.
-    fn command(&mut self, line: &str) -> String {
-        self.send(format!("{line}\r\n").as_bytes());
-        self.reply()
-    }
-
-    /// READ: the value, checking the exact response.
-    fn read(&mut self, handler: &str) -> String {
-        let reply = self.command(&format!("READ {handler}"));
-        assert_eq!(reply, format!("200 Read handler '{handler}' OK\r\n"));
-        let data = self.line();
-        let n: usize = data
-            .strip_prefix("DATA ")
-            .and_then(|n| n.trim_end().parse().ok())
-            .unwrap_or_else(|| panic!("bad DATA line {data:?}"));
-        let mut value = vec![0; n];
-        self.reader.read_exact(&mut value).expect("reads the value");
-        String::from_utf8(value).expect("UTF-8")
-    }
-
-    fn number(&mut self, handler: &str) -> u64 {
-        let v = self.read(handler);
-        v.trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{handler} = {v:?}"))
-    }
-
-    fn write(&mut self, handler: &str, value: &str) {
-        assert_eq!(
-            self.command(&format!("WRITE {handler} {value}")),
-            format!("200 Write handler '{handler}' OK\r\n")
-        );
-    }
-
-    /// QUIT, then the server closes the connection.
-    fn quit(mut self) {
-        assert_eq!(self.command("QUIT"), "200 Goodbye!\r\n");
-        let mut rest = Vec::new();
-        self.reader
-            .read_to_end(&mut rest)
-            .expect("reads to the end");
-        assert!(rest.is_empty(), "nothing after the goodbye: {rest:?}");
-    }
-
-    /// Waits until a numeric handler reaches `want`.
-    fn wait_number(&mut self, handler: &str, want: u64) {
-        let mut last = 0;
-        wait_for(&format!("{handler} == {want} (last {last})"), || {
-            last = self.number(handler);
-            (last == want).then_some(())
-        });
     }
 }
 

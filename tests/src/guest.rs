@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sluice_router::cli::build::{compile_guests, generate_for};
-use sluice_router::cli::launch::{self, Accel, LaunchOptions, Machine, Nic};
+use sluice_router::cli::launch::{self, Accel, LaunchOptions, Machine, Mgmt, Nic};
 use sluice_router::cli::Source;
 use sluice_router::codegen::Target;
 
@@ -121,6 +121,19 @@ impl Guest {
         memory: &str,
         append: &str,
     ) -> Guest {
+        Self::boot_with(machine, image, nics, memory, append, None)
+    }
+
+    /// As [`Guest::boot_on`], with a management NIC after the others (`sluice launch
+    /// --mgmt`): 127.0.0.1:`mgmt.host_port` reaches the guest's control port.
+    pub fn boot_with(
+        machine: Machine,
+        image: &Path,
+        nics: usize,
+        memory: &str,
+        append: &str,
+        mgmt: Option<Mgmt>,
+    ) -> Guest {
         let mut host = Vec::new();
         let mut spec = Vec::new();
         for _ in 0..nics {
@@ -142,6 +155,7 @@ impl Guest {
             machine,
             memory: memory.to_string(),
             append: append.to_string(),
+            mgmt,
         };
         let started = Instant::now();
         let mut child = launch::qemu_command(&options)

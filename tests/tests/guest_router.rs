@@ -305,6 +305,7 @@ fn faults_and_panics_are_reported_and_end_qemu_with_their_status() {
                 machine: sluice_router::cli::launch::Machine::Microvm,
                 memory: "32M".into(),
                 append: format!("selftest={what}"),
+                mgmt: None,
             })
             .stdout(std::process::Stdio::piped())
             .spawn()

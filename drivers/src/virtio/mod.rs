@@ -15,6 +15,7 @@
 //! each element owns its ring, so the datapath takes no lock.
 
 pub mod hal;
+pub mod mgmt;
 pub mod net;
 pub mod registry;
 

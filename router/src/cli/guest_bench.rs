@@ -182,6 +182,7 @@ pub(crate) fn start(
         machine: Machine::Microvm,
         memory: memory.to_string(),
         append: append.to_string(),
+        mgmt: None,
     };
     let started = Instant::now();
     let mut child = qemu_command(&options)

@@ -104,6 +104,43 @@ impl fmt::Display for Nic {
     }
 }
 
+/// The management NIC: QEMU user networking (no privileges, no route anywhere:
+/// `restrict=on`), the guest at [`Mgmt::GUEST_ADDRESS`], a host port on loopback forwarded
+/// to the guest's control port. It is the guest's last NIC, and `mgmt=` on the guest's
+/// command line tells the guest so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mgmt {
+    /// The port on 127.0.0.1.
+    pub host_port: u16,
+    /// The guest's `ControlSocket(TCP, PORT)` port.
+    pub guest_port: u16,
+}
+
+impl Mgmt {
+    /// The guest's address on the management network (QEMU user networking's first).
+    pub const GUEST_ADDRESS: &'static str = "10.0.2.15/24";
+
+    /// Parses `PORT` (the same on both sides) or `HOST_PORT:GUEST_PORT`.
+    pub fn parse(s: &str) -> Result<Mgmt, String> {
+        let port = |p: &str| {
+            p.parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(|| format!("--mgmt '{s}': bad port '{p}'"))
+        };
+        match s.split_once(':') {
+            Some((h, g)) => Ok(Mgmt {
+                host_port: port(h)?,
+                guest_port: port(g)?,
+            }),
+            None => Ok(Mgmt {
+                host_port: port(s)?,
+                guest_port: port(s)?,
+            }),
+        }
+    }
+}
+
 /// The machine type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Machine {
@@ -128,6 +165,8 @@ pub struct LaunchOptions {
     pub memory: String,
     /// The guest's command line (`idlestop=2000 h=c.count`).
     pub append: String,
+    /// A management NIC for the control socket, after the others.
+    pub mgmt: Option<Mgmt>,
 }
 
 /// The QEMU binary.
@@ -159,8 +198,14 @@ pub fn qemu_command(o: &LaunchOptions) -> Command {
         "isa-debug-exit,iobase=0xf4,iosize=0x04",
     ]);
     c.arg("-kernel").arg(&o.image);
-    if !o.append.is_empty() {
-        c.args(["-append", &o.append]);
+    let append = match o.mgmt {
+        Some(_) => format!("{} mgmt={}", o.append, Mgmt::GUEST_ADDRESS)
+            .trim_start()
+            .to_string(),
+        None => o.append.clone(),
+    };
+    if !append.is_empty() {
+        c.args(["-append", &append]);
     }
     let device = match o.machine {
         Machine::Microvm => "virtio-net-device",
@@ -177,6 +222,16 @@ pub fn qemu_command(o: &LaunchOptions) -> Command {
         };
         c.args(["-netdev", &netdev]);
         c.args(["-device", &format!("{device},netdev=n{i}")]);
+    }
+    if let Some(m) = o.mgmt {
+        c.args([
+            "-netdev",
+            &format!(
+                "user,id=mgmt,net=10.0.2.0/24,restrict=on,hostfwd=tcp:127.0.0.1:{}-:{}",
+                m.host_port, m.guest_port
+            ),
+        ]);
+        c.args(["-device", &format!("{device},netdev=mgmt")]);
     }
     c.stdin(Stdio::null());
     c
@@ -318,6 +373,7 @@ mod tests {
             machine: Machine::Microvm,
             memory: "32M".into(),
             append: "idlestop=5".into(),
+            mgmt: None,
         };
         let args: Vec<String> = qemu_command(&o)
             .get_args()
