@@ -5,12 +5,18 @@
 // rates: each Counter's `count`, `byte_count`, `rate` and `bit_rate` handlers):
 //   web (TCP 80 and 443), dns (UDP or TCP 53), ssh (TCP 22), other_tcp, other_udp, icmp,
 //   other_ip; non-IP frames in `nonip`, frames back from device 1 in `returning`.
-// Read the handlers over the control socket while it runs, or name them with h= to have
-// them printed when it stops.
+// Read the handlers over the control socket (TCP port 7777) while it runs, or name them
+// with h= to have them printed when it stops.
 //
-// Run it as a guest:
+// Run it as a guest, the control socket on a management NIC forwarded to 127.0.0.1:7777:
 //   sluice build configs/flowmonitor.click -o fm.img
-//   sluice launch fm.img --nic tap:mon0 --nic tap:mon1 --append "h=web.count h=web.rate h=dns.count"
+//   sluice launch fm.img --nic tap:mon0 --nic tap:mon1 --mgmt 7777 --append "h=web.count h=dns.count"
+//   sluice ctl 127.0.0.1:7777 top          (a live table of every counter and rate)
+//   sluice ctl 127.0.0.1:7777 read web.rate
+// On the host (LOCALHOST: the socket listens on 127.0.0.1 only):
+//   sluice run configs/flowmonitor.click --nic tap:mon0 --nic tap:mon1
+
+ControlSocket(TCP, 7777, LOCALHOST true);
 
 fwd :: ToDevice(1, BURST 32);
 back :: ToDevice(0, BURST 32);

@@ -58,6 +58,8 @@ trait Control<G: Graph> {
     fn poll(&mut self, now_ms: u64, driver: &mut Driver<G>) -> bool;
     /// Report lines.
     fn report(&self) {}
+    /// Lets in-flight work finish before the pool is counted.
+    fn quiesce(&mut self) {}
 }
 
 impl<G: Graph, C: Control<G>> Control<G> for Option<C> {
@@ -68,6 +70,12 @@ impl<G: Graph, C: Control<G>> Control<G> for Option<C> {
     fn report(&self) {
         if let Some(c) = self {
             c.report();
+        }
+    }
+
+    fn quiesce(&mut self) {
+        if let Some(c) = self {
+            c.quiesce();
         }
     }
 }
@@ -84,6 +92,10 @@ impl<G: Graph> Control<G> for NoControl {
 impl<G: Graph> Control<G> for crate::mgmt::ControlPlane {
     fn poll(&mut self, now_ms: u64, driver: &mut Driver<G>) -> bool {
         crate::mgmt::ControlPlane::poll(self, now_ms, &mut GuestTarget(driver))
+    }
+
+    fn quiesce(&mut self) {
+        crate::mgmt::ControlPlane::quiesce(self);
     }
 
     fn report(&self) {
@@ -305,6 +317,7 @@ fn run_with<G: Graph, C: Control<G>>(
         .collect();
     drop(cx);
     drop(driver);
+    control.quiesce();
     let mut rx = 0u64;
     println!("== sluice report ==");
     println!("config {name}");

@@ -215,6 +215,17 @@ impl ControlPlane {
         self.slots.iter().filter(|s| s.session.is_some()).count()
     }
 
+    /// Waits (a bounded spin) for the device to finish sending, so that every transmit
+    /// buffer is back in the pool when the router's pool is counted at the end.
+    pub fn quiesce(&mut self) {
+        for _ in 0..1_000_000 {
+            if self.nic.dev.reclaim() {
+                return;
+            }
+            core::hint::spin_loop();
+        }
+    }
+
     /// The management NIC's frame counts.
     pub fn nic_counts(&self) -> sluice_drivers::virtio::mgmt::MgmtCounts {
         self.nic.dev.counts

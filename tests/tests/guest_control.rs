@@ -182,6 +182,7 @@ fn counters_read_in_a_guest_match_the_traffic_and_writes_change_the_next_packets
     let report = guest.finish(Duration::from_secs(60));
     assert_eq!(report.status, Some(0), "{}", report.console);
     assert!(report.num("mgmt.accepted") >= 1);
+    assert_eq!(report.num("pool.free"), report.num("pool.free_at_ready"));
 }
 
 #[test]
@@ -363,4 +364,9 @@ fn a_thousand_connections_then_thirty_two_at_once_leave_guest_memory_as_it_was()
     let report = guest.finish(Duration::from_secs(60));
     assert_eq!(report.status, Some(0), "{}", report.console);
     assert!(report.num("mgmt.accepted") >= 1034, "{}", report.console);
+    assert_eq!(
+        report.num("pool.free"),
+        report.num("pool.free_at_ready"),
+        "every packet buffer back"
+    );
 }

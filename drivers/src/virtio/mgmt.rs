@@ -110,6 +110,13 @@ impl MgmtNic {
         self.nic.tx.in_flight() + 1 < QUEUE_SIZE / 2
     }
 
+    /// Takes back the buffers of frames the device has sent; true when none is left in
+    /// flight (all of the management NIC's transmit buffers are back in the pool).
+    pub fn reclaim(&mut self) -> bool {
+        self.nic.tx.reclaim();
+        self.nic.tx.in_flight() == 0
+    }
+
     /// Sends a frame of `len` bytes that `f` writes, and notifies the device.
     pub fn send<R>(&mut self, len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
         let packet = self

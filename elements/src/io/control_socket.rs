@@ -85,6 +85,17 @@ pub const UNIX_PATH_MAX: usize = 107;
 /// From the shell, `sluice ctl ADDRESS read|write|check|list|top` is a client, for
 /// example `sluice ctl 41000 read c.count` or `sluice ctl /tmp/click.sock top`.
 ///
+/// # In a guest image
+///
+/// A guest serves its `ControlSocket(TCP, PORT)` elements on a management NIC of its own,
+/// through its own TCP/IP stack (smoltcp), never on the datapath NICs: the management NIC
+/// is the last one, and `mgmt=ADDR/PREFIX[,GATEWAY]` (or `mgmt=dhcp`) on the guest's
+/// command line gives its address. `sluice launch IMAGE --nic ... --mgmt 7777` attaches it
+/// with QEMU user networking (no privileges) and forwards 127.0.0.1:7777 to it;
+/// `LOCALHOST` has no meaning there, `UNIX` sockets are ignored. The guest adds two
+/// read-only global handlers, `guest_heap_used` and `guest_heap_free` (bytes). An image
+/// without a ControlSocket does not contain the management stack at all.
+///
 /// # Example
 ///
 /// ```text

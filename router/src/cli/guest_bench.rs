@@ -159,6 +159,18 @@ pub(crate) fn start(
     append: &str,
     nics: usize,
 ) -> Result<Rig, String> {
+    start_with(image, accel, memory, append, nics, None)
+}
+
+/// As [`start`], with a management NIC when `mgmt` says so.
+pub(crate) fn start_with(
+    image: &Path,
+    accel: Accel,
+    memory: &str,
+    append: &str,
+    nics: usize,
+    mgmt: Option<super::launch::Mgmt>,
+) -> Result<Rig, String> {
     let io = |e: std::io::Error| e.to_string();
     let tx = UdpSocket::bind("127.0.0.1:0").map_err(io)?;
     let mut ports = Vec::new();
@@ -182,7 +194,7 @@ pub(crate) fn start(
         machine: Machine::Microvm,
         memory: memory.to_string(),
         append: append.to_string(),
-        mgmt: None,
+        mgmt,
     };
     let started = Instant::now();
     let mut child = qemu_command(&options)

@@ -8,11 +8,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::build::{compile_guests, generate_for, workspace_dir};
-use super::guest_bench::{count_out, count_out_all, handler_value, report_value, start, Load};
-use super::launch::{check_qemu, udp_socket_drops, Accel};
+use super::guest_bench::{
+    count_out, count_out_all, handler_value, report_value, start, start_with, Load,
+};
+use super::launch::{check_qemu, udp_socket_drops, Accel, Mgmt};
 use super::traffic::{Flow, Profile};
 use super::Source;
 use crate::codegen::Target;
+use crate::control::client::{Address, Client};
 
 /// What the demo does.
 #[derive(Debug, Clone)]
@@ -22,6 +25,9 @@ pub struct GuestDemoOptions {
     /// Accelerator.
     pub accel: Accel,
 }
+
+/// The router's control socket port in the guest.
+const CONTROL_PORT: u16 = 7777;
 
 const HANDLERS: &[&str] = &[
     "td0.count",
@@ -97,9 +103,18 @@ pub fn run(o: &GuestDemoOptions) -> Result<(), String> {
     let started = Instant::now();
     let mut programs = Vec::new();
     for (i, path) in configs.iter().enumerate() {
+        // The router gets a control socket, served on a management NIC, for the live
+        // counters below.
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = if i == 1 {
+            format!("{text}\nControlSocket(TCP, {CONTROL_PORT});\n")
+        } else {
+            text
+        };
+        let name = path.strip_prefix(&ws).unwrap_or(path).display().to_string();
         programs.push((
             format!("demo{i}"),
-            generate_for(Target::Guest, &Source::File(path.clone()), &[])?,
+            generate_for(Target::Guest, &Source::Named(name, text), &[])?,
         ));
     }
     let dir = compile_guests(&programs, "sluice-demo", "release")?;
@@ -122,14 +137,27 @@ pub fn run(o: &GuestDemoOptions) -> Result<(), String> {
         o.seconds
     );
     let append: Vec<String> = HANDLERS.iter().map(|h| format!("h={h}")).collect();
-    let mut rig = start(
+    let host_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free TCP port for the control socket: {e}"))?;
+    let mut rig = start_with(
         &router,
         accel,
         "64M",
         &format!("idlestop=1000 {}", append.join(" ")),
         2,
+        Some(Mgmt {
+            host_port,
+            guest_port: CONTROL_PORT,
+        }),
     )?;
     rig.wait_ready(Duration::from_secs(30))?;
+    let mut control = Client::connect(
+        &Address::parse(&host_port.to_string()),
+        Duration::from_secs(5),
+    )
+    .map_err(|e| format!("the router's control socket: {e}"))?;
     let boot_ms = rig.started.elapsed().as_secs_f64() * 1000.0;
     let console = rig.console();
     if let Some(line) = console.lines().find(|l| l.contains(" ready in ")) {
@@ -138,6 +166,10 @@ pub fn run(o: &GuestDemoOptions) -> Result<(), String> {
     println!("      (QEMU start to ready: {boot_ms:.0} ms)");
     let (frames, what) = traffic();
     println!("      offering {} frames/s: {what}", kilo(ceiling * 0.9));
+    println!(
+        "      live: the host's counts, and the guest's read over its control socket \
+         (127.0.0.1:{host_port}, a management NIC the datapath never sees)"
+    );
     let load = Load::start(&rig, 0, frames, Some(ceiling * 0.9))?;
     let t0 = Instant::now();
     let mut out1 = 0u64;
@@ -148,12 +180,28 @@ pub fn run(o: &GuestDemoOptions) -> Result<(), String> {
         let n = count_out_all(&rig, until);
         out0 += n[0];
         out1 += n[1];
+        let mut read = |h: &str| {
+            control
+                .read(h)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let guest_in = read("fd0.count");
+        let guest_out = read("td1.count");
+        let guest_drops: u64 = ["bad.count", "other.count", "q0.drops", "q1.drops"]
+            .iter()
+            .map(|h| read(h))
+            .sum();
         println!(
-            "      t={:>4.1}s  sent {:>9}  out of eth1 {:>9}  out of eth0 {:>7}",
+            "      t={:>4.1}s  host: sent {:>7} got {:>7} from eth1, {:>5} from eth0 | guest: in {:>7} out {:>7} dropped {:>6}",
             t0.elapsed().as_secs_f64(),
-            load.sent(),
-            out1,
-            out0
+            kilo(load.sent() as f64),
+            kilo(out1 as f64),
+            kilo(out0 as f64),
+            kilo(guest_in as f64),
+            kilo(guest_out as f64),
+            kilo(guest_drops as f64)
         );
         second += 1.0;
     }

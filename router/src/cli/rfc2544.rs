@@ -4,8 +4,10 @@
 //! no more than the tolerance, found by binary search below the saturation rate), the
 //! latency percentiles at a fraction of that rate (from send times carried in the frames),
 //! the loss curve (every trial), and the guest's own cycles per packet. The bounce ceiling,
-//! `configs/wire.click` with the same traffic, is measured in the same run, and every
-//! throughput is also given as a fraction of it: what this host's virtual I/O path can carry.
+//! `configs/wire.click` with the same traffic, is measured in the same run (first and again
+//! last; the better of the two counts, a noisy moment only ever lowers a binary search), and
+//! every throughput is also given as a fraction of it: what this host's virtual I/O path can
+//! carry.
 //!
 //! The harness also checks itself (`--self-check`): at a fixed offered load of a quarter of
 //! the ceiling the rate it measures must match the load within 1 %, and through an image
@@ -486,7 +488,9 @@ pub fn run(o: &GuestBenchOptions, plan: &Plan) -> Result<Report, String> {
     };
     let (subjects, lossy) = build(&o.configs)?;
     let per_size = plan.steps.max(1) + 3;
-    let total = subjects.len() * sizes.len() * per_size + if plan.self_check { 2 } else { 0 };
+    // The ceiling is measured first and again last: a trial that a noisy moment spoils
+    // only lowers a binary search, so the higher of the two is the wire's capability.
+    let total = (subjects.len() + 1) * sizes.len() * per_size + if plan.self_check { 2 } else { 0 };
     let mut progress = Progress::new(total);
     let mut results = Vec::new();
     for subject in &subjects {
@@ -498,7 +502,27 @@ pub fn run(o: &GuestBenchOptions, plan: &Plan) -> Result<Report, String> {
             results.push(measure(o, plan, subject, &frames, size, &mut progress)?);
         }
     }
-    // The ceiling is the first subject.
+    let mut again = Vec::new();
+    for &size in &sizes {
+        let frames = match &pcap {
+            Some(frames) => frames.clone(),
+            None => subjects[0].profile.frames(size),
+        };
+        again.push(measure(
+            o,
+            plan,
+            &subjects[0],
+            &frames,
+            size,
+            &mut progress,
+        )?);
+    }
+    for (r, second) in results.iter_mut().zip(again) {
+        // The ceiling's rows come first, one per size, in the same order.
+        if second.throughput_pps > r.throughput_pps {
+            *r = second;
+        }
+    }
     let ceiling: Vec<(usize, f64)> = results
         .iter()
         .filter(|r| r.config == subjects[0].label)
@@ -575,7 +599,7 @@ pub fn self_check_text(c: &SelfCheck) -> String {
 /// The results as a table.
 pub fn table(report: &Report) -> String {
     let mut t = format!(
-        "RFC 2544 throughput: binary search, {} s trials, loss tolerance {:.3} %; latency at {:.0} % of it; ceiling: the wire, same run\n",
+        "RFC 2544 throughput: binary search, {} s trials, loss tolerance {:.3} %; latency at {:.0} % of it; ceiling: the wire, best of its first and last runs\n",
         report.trial_secs,
         report.tolerance * 100.0,
         LATENCY_AT * 100.0
