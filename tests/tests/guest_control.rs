@@ -51,13 +51,18 @@ fn images() -> &'static Vec<PathBuf> {
 
 /// A guest with two datapath NICs and a management NIC; the control socket's host port.
 fn boot(image: usize) -> (Guest, u16) {
+    boot_appending(image, "")
+}
+
+/// As [`boot`], with more on the guest's command line.
+fn boot_appending(image: usize, append: &str) -> (Guest, u16) {
     let host_port = free_port();
     let guest = Guest::boot_with(
         Machine::Microvm,
         &images()[image],
         2,
         "64M",
-        "idlestop=3000",
+        &format!("idlestop=3000 {append}"),
         Some(Mgmt {
             host_port,
             guest_port: PORT,
@@ -369,4 +374,23 @@ fn a_thousand_connections_then_thirty_two_at_once_leave_guest_memory_as_it_was()
         report.num("pool.free_at_ready"),
         "every packet buffer back"
     );
+}
+
+#[test]
+fn the_management_interface_can_take_its_address_from_dhcp() {
+    // QEMU's user networking runs a DHCP server; its first lease is the address the host
+    // port is forwarded to.
+    let (guest, port) = boot_appending(0, "mgmt=dhcp");
+    guest.wait_for("management interface: ", Duration::from_secs(30));
+    assert!(
+        guest
+            .console()
+            .contains("management interface: 10.0.2.15/24 from DHCP"),
+        "{}",
+        guest.console()
+    );
+    let mut conn = Conn::tcp(port);
+    assert_eq!(conn.read("cl.config"), "12/0800, -");
+    conn.quit();
+    drop(guest);
 }

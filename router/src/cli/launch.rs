@@ -198,11 +198,13 @@ pub fn qemu_command(o: &LaunchOptions) -> Command {
         "isa-debug-exit,iobase=0xf4,iosize=0x04",
     ]);
     c.arg("-kernel").arg(&o.image);
+    // The management address, unless the command line gives one (`mgmt=dhcp`, say).
+    let has_mgmt = o.append.split_whitespace().any(|w| w.starts_with("mgmt="));
     let append = match o.mgmt {
-        Some(_) => format!("{} mgmt={}", o.append, Mgmt::GUEST_ADDRESS)
+        Some(_) if !has_mgmt => format!("{} mgmt={}", o.append, Mgmt::GUEST_ADDRESS)
             .trim_start()
             .to_string(),
-        None => o.append.clone(),
+        _ => o.append.clone(),
     };
     if !append.is_empty() {
         c.args(["-append", &append]);
