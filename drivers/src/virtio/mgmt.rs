@@ -6,7 +6,8 @@
 //! device: no `FromDevice`/`ToDevice` can reach it. (virtio-drivers' own `VirtIONet` was
 //! tried first: it negotiates `RING_EVENT_IDX`, which GUEST-NOTES.md found mishandled in
 //! 0.13, and with it most connections of a burst of 32 never got an answer; with this
-//! driver they all do.) Frames go one at a time:
+//! driver every connection QEMU's user networking delivers is answered: see
+//! `libos/src/mgmt.rs` for the connections QEMU itself loses.) Frames go one at a time:
 //! received frames are handed over and their buffers go straight back to the pool;
 //! transmitted frames are written into a pool buffer and the device is notified at once.
 
