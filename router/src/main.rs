@@ -202,6 +202,9 @@ enum Command {
         /// configuration's synthesised traffic.
         #[arg(long)]
         pcap: Option<PathBuf>,
+        /// RFC 2544: spread each configuration's synthesised traffic over N flows.
+        #[arg(long, value_name = "N")]
+        flows: Option<usize>,
         /// Check the harness itself first (rate at a fixed load within 1 %, injected loss
         /// detected); alone (no configurations, no --rfc2544), only that.
         #[arg(long)]
@@ -450,6 +453,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             json,
             svg,
             pcap,
+            flows,
             self_check,
             accel,
             memory,
@@ -483,6 +487,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     tolerance: loss,
                     steps,
                     pcap,
+                    flows,
                     self_check,
                 };
                 if !rfc2544 {

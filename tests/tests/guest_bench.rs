@@ -36,6 +36,7 @@ fn the_harness_checks_itself_then_measures_each_function_with_its_traffic() {
         tolerance: 0.001,
         steps: 2,
         pcap: None,
+        flows: None,
         self_check: true,
     };
 

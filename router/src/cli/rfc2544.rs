@@ -53,6 +53,8 @@ pub struct Plan {
     pub steps: usize,
     /// Send these frames (round-robin) instead of each configuration's profile.
     pub pcap: Option<PathBuf>,
+    /// Spread each profile's traffic over this many flows (`None`: the profile's own).
+    pub flows: Option<usize>,
     /// Run the harness's self-check first.
     pub self_check: bool,
 }
@@ -497,7 +499,10 @@ pub fn run(o: &GuestBenchOptions, plan: &Plan) -> Result<Report, String> {
         for &size in &sizes {
             let frames = match &pcap {
                 Some(frames) => frames.clone(),
-                None => subject.profile.frames(size),
+                None => match plan.flows {
+                    Some(n) => subject.profile.clone().with_flows(n).frames(size),
+                    None => subject.profile.frames(size),
+                },
             };
             results.push(measure(o, plan, subject, &frames, size, &mut progress)?);
         }
@@ -506,7 +511,10 @@ pub fn run(o: &GuestBenchOptions, plan: &Plan) -> Result<Report, String> {
     for &size in &sizes {
         let frames = match &pcap {
             Some(frames) => frames.clone(),
-            None => subjects[0].profile.frames(size),
+            None => match plan.flows {
+                Some(n) => subjects[0].profile.clone().with_flows(n).frames(size),
+                None => subjects[0].profile.frames(size),
+            },
         };
         again.push(measure(
             o,

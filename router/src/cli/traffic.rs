@@ -181,6 +181,26 @@ impl Profile {
         p
     }
 
+    /// The same traffic spread over `n` flows: the profile's flows repeated in turn, each
+    /// copy from its own source port (or ICMP identifier), so that a NAT or a load balancer
+    /// sees `n` distinct flows.
+    pub fn with_flows(mut self, n: usize) -> Profile {
+        let base = std::mem::take(&mut self.flows);
+        if base.is_empty() {
+            return self;
+        }
+        self.flows = (0..n.max(1))
+            .map(|k| {
+                let f = base[k % base.len()];
+                Flow {
+                    sport: f.sport.wrapping_add((k / base.len()) as u16 * 97),
+                    ..f
+                }
+            })
+            .collect();
+        self
+    }
+
     /// One frame per flow, `size` bytes on the wire.
     pub fn frames(&self, size: usize) -> Vec<Vec<u8>> {
         self.flows.iter().map(|f| f.frame(size)).collect()
@@ -263,6 +283,17 @@ mod tests {
         assert_eq!(ping[23], 1);
         assert_eq!(ping[34], 8, "echo request");
         assert_eq!(checksum(&ping[34..]), 0, "ICMP checksum");
+    }
+
+    #[test]
+    fn more_flows_are_distinct_five_tuples() {
+        let p = Profile::for_config(Path::new("configs/nat.click")).with_flows(1000);
+        assert_eq!(p.flows.len(), 1000);
+        let mut keys: Vec<_> = p.flows.iter().map(|f| (f.src, f.sport, f.dst)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), 1000, "every flow distinct");
+        assert_eq!(Profile::routed().with_flows(3).flows.len(), 3);
     }
 
     #[test]
