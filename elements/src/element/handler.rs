@@ -1,9 +1,13 @@
 //! Handlers: the control side of an element (Click's read and write handlers), kept apart
 //! from the datapath traits so control code never sits on the per-packet path.
 
-use alloc::string::String;
+use alloc::string::{String, ToString};
+use alloc::vec;
 use core::fmt;
 
+use super::args::{split_args, Args, NoNames, Span};
+use super::model::{ConfigContext, Element};
+use super::ports::Ports;
 use crate::packet::Timestamp;
 
 /// What a handler allows.
@@ -150,4 +154,29 @@ pub fn missing(
         Some(h) if !allows(h.access) => wrong_way,
         _ => HandlerError::NoSuchHandler,
     }
+}
+
+/// Click's live reconfiguration, for an element's `config` write handler: configures a new
+/// `E` from `value` as if it were the element's configuration string, with the element's
+/// `ports` (every port taken as push). The caller copies what it keeps from the result, so a
+/// bad value changes nothing. `AddressInfo` names are not resolved here.
+pub fn reconfigure<E: Element>(value: &str, ports: Ports) -> Result<E, HandlerError> {
+    let args = split_args(value, 0);
+    let reader = Args::new(
+        &args,
+        Span {
+            start: 0,
+            end: value.len(),
+        },
+        &NoNames,
+    );
+    let input_pull = vec![false; ports.inputs];
+    let output_pull = vec![false; ports.outputs];
+    let cx = ConfigContext {
+        name: "",
+        ports,
+        input_pull: &input_pull,
+        output_pull: &output_pull,
+    };
+    E::configure(reader, &cx).map_err(|e| HandlerError::BadValue(e.to_string()))
 }

@@ -10,8 +10,12 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::element::args::{split_args, Args, ConfigError, NoNames, Span};
+use crate::element::handler::missing;
 use crate::element::values::Raw;
-use crate::element::{ConfigContext, Element, Handlers, PortCount, PortRange, ProcessingSpec};
+use crate::element::{
+    Access, ConfigContext, Element, HandlerContext, HandlerError, HandlerSpec, Handlers, PortCount,
+    PortRange, ProcessingSpec,
+};
 
 /// The longest UNIX-domain socket path (`sizeof(sockaddr_un.sun_path)` on Linux, less the
 /// terminating NUL), as Click checks it.
@@ -106,7 +110,12 @@ pub const UNIX_PATH_MAX: usize = 107;
 ///
 /// # Handlers
 ///
-/// None of its own.
+/// - `port` (read, TCP sockets): the configured port, `N`, or `N+` when later ports may
+///   be tried (Click's `_unix_pathname` as configure leaves it).
+/// - `filename` (read, UNIX sockets): the socket's path.
+///
+/// Click adds only the one that fits the socket type; both are listed here (the list is
+/// per class), and reading the other answers "no such handler".
 ///
 /// # See also
 ///
@@ -241,7 +250,28 @@ impl Element for ControlSocket {
     }
 }
 
-impl Handlers for ControlSocket {}
+impl Handlers for ControlSocket {
+    const HANDLERS: &'static [HandlerSpec] = &[
+        HandlerSpec::read("port", "the TCP port (TCP sockets)"),
+        HandlerSpec::read("filename", "the socket path (UNIX sockets)"),
+    ];
+
+    fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
+        match (name, &self.spec.address) {
+            ("port", ControlAddress::Tcp { port, search }) => {
+                Ok(format!("{port}{}", if *search { "+" } else { "" }))
+            }
+            ("filename", ControlAddress::Unix(path)) => Ok(path.clone()),
+            ("port" | "filename", _) => Err(HandlerError::NoSuchHandler),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::readable,
+                HandlerError::NotReadable,
+            )),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -308,5 +338,39 @@ mod tests {
         assert!(parse("TCP, 1, READONLY maybe")
             .unwrap_err()
             .contains("READONLY"));
+    }
+
+    #[test]
+    fn port_and_filename_handlers() {
+        let none = Ports {
+            inputs: 0,
+            outputs: 0,
+        };
+        let hcx = HandlerContext {
+            now: crate::packet::Timestamp::default(),
+        };
+        let mut c = configure::<ControlSocket>("TCP, 41000", none).unwrap();
+        assert_eq!(c.read_handler("port", &hcx).unwrap(), "41000");
+        assert_eq!(
+            c.read_handler("filename", &hcx),
+            Err(HandlerError::NoSuchHandler)
+        );
+        assert_eq!(
+            c.write_handler("port", "1", &hcx),
+            Err(HandlerError::NotWritable)
+        );
+        assert_eq!(c.read_handler("port", &hcx).unwrap(), "41000", "unchanged");
+        let c = configure::<ControlSocket>("TCP, 41000+", none).unwrap();
+        assert_eq!(c.read_handler("port", &hcx).unwrap(), "41000+");
+        let c = configure::<ControlSocket>("UNIX, /tmp/click.sock", none).unwrap();
+        assert_eq!(c.read_handler("filename", &hcx).unwrap(), "/tmp/click.sock");
+        assert_eq!(
+            c.read_handler("port", &hcx),
+            Err(HandlerError::NoSuchHandler)
+        );
+        assert_eq!(
+            c.read_handler("bogus", &hcx),
+            Err(HandlerError::NoSuchHandler)
+        );
     }
 }

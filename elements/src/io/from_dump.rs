@@ -3,7 +3,7 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{self, BufRead, BufReader, Read};
 
 use super::pcap::{PcapReader, LINKTYPE_ETHERNET};
 use crate::element::args::{Args, ConfigError, FromArg, NoNames};
@@ -70,6 +70,15 @@ const BURST: usize = crate::packet::BATCH_CAPACITY;
 /// - `encap` (read): the file's link type (`ETHER`, `IP`).
 /// - `filesize` (read): the file's size in bytes.
 /// - `stop` (write): stop emitting and stop the router.
+/// - `filename` (read): the file's name, as configured.
+/// - `filepos` (read): how far into the file reading has got, in bytes.
+/// - `packet_filepos` (read): where the record of the last packet read starts, in bytes.
+/// - `sampling_prob` (read): the sampling probability, always `1` (Click's `SAMPLE` is
+///   not supported).
+/// - `reset_counts` (write): set `count` to 0.
+///
+/// Click's `extend_interval` and `reset_timing` go with its `START`, `END` and `INTERVAL`
+/// keywords, and a writable `filepos` needs seeking; none is supported.
 ///
 /// # See also
 ///
@@ -81,15 +90,51 @@ pub struct FromDump {
     active: bool,
     force_ip: bool,
     pulled: bool,
-    reader: Option<PcapReader<BufReader<File>>>,
+    reader: Option<PcapReader<Counted<BufReader<File>>>>,
     linktype: u32,
     filesize: u64,
+    /// Bytes consumed when the reader closed (the reader counts them until then).
+    filepos_at_end: u64,
+    packet_filepos: u64,
     count: u64,
     done: bool,
     stopped: bool,
 }
 
+/// A reader that counts the bytes consumed through it: FromDump's `filepos`.
+#[derive(Debug)]
+struct Counted<R> {
+    inner: R,
+    consumed: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.consumed += amt as u64;
+    }
+}
+
 impl FromDump {
+    /// Bytes consumed from the file so far.
+    fn filepos(&self) -> u64 {
+        self.reader
+            .as_ref()
+            .map_or(self.filepos_at_end, |r| r.get_ref().consumed)
+    }
+
     /// Reads the next packet the configuration lets through, or `None` at the end.
     fn next_packet(
         &mut self,
@@ -104,8 +149,12 @@ impl FromDump {
                 return None;
             };
             let headroom = cx.pool().headroom();
+            let record_pos = reader.get_ref().consumed;
             let record = match reader.next_into(&mut slot.bytes_mut()[headroom..]) {
-                Ok(Some(r)) => r,
+                Ok(Some(r)) => {
+                    self.packet_filepos = record_pos;
+                    r
+                }
                 Ok(None) => {
                     self.finish(cx, None);
                     return None;
@@ -166,6 +215,7 @@ impl FromDump {
                 format_args!("{}: {e}", self.filename),
             );
         }
+        self.filepos_at_end = self.filepos();
         self.reader = None;
         self.done = true;
         if self.stop && !self.stopped {
@@ -209,6 +259,8 @@ impl Element for FromDump {
             reader: None,
             linktype: LINKTYPE_ETHERNET,
             filesize: 0,
+            filepos_at_end: 0,
+            packet_filepos: 0,
             count: 0,
             done: false,
             stopped: false,
@@ -218,8 +270,11 @@ impl Element for FromDump {
     fn initialize(&mut self, _: &mut Context<'_>) -> Result<(), String> {
         let file = File::open(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
         self.filesize = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let reader = PcapReader::new(BufReader::with_capacity(1 << 16, file))
-            .map_err(|e| format!("{}: {e}", self.filename))?;
+        let input = Counted {
+            inner: BufReader::with_capacity(1 << 16, file),
+            consumed: 0,
+        };
+        let reader = PcapReader::new(input).map_err(|e| format!("{}: {e}", self.filename))?;
         self.linktype = reader.header().linktype;
         if self.force_ip && self.linktype != LINKTYPE_ETHERNET && self.linktype != LINKTYPE_RAW {
             return Err(format!(
@@ -290,6 +345,11 @@ impl Handlers for FromDump {
         HandlerSpec::read("encap", "the file's link type"),
         HandlerSpec::read("filesize", "the file's size in bytes"),
         HandlerSpec::write("stop", "stop emitting and stop the router"),
+        HandlerSpec::read("filename", "the file's name"),
+        HandlerSpec::read("filepos", "bytes of the file read so far"),
+        HandlerSpec::read("packet_filepos", "file offset of the last packet's record"),
+        HandlerSpec::read("sampling_prob", "sampling probability (always 1)"),
+        HandlerSpec::write("reset_counts", "set count to 0"),
     ];
 
     fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
@@ -302,6 +362,11 @@ impl Handlers for FromDump {
                 other => format!("{other}"),
             }),
             "filesize" => Ok(self.filesize.to_string()),
+            "filename" => Ok(self.filename.clone()),
+            "filepos" => Ok(self.filepos().to_string()),
+            "packet_filepos" => Ok(self.packet_filepos.to_string()),
+            // cp_unparse_real2 of Click's default probability, 1 << SAMPLING_SHIFT.
+            "sampling_prob" => Ok("1".to_string()),
             _ => Err(missing(
                 Self::HANDLERS,
                 name,
@@ -321,6 +386,10 @@ impl Handlers for FromDump {
             "active" => {
                 self.active =
                     bool::from_arg(value.trim(), &NoNames).map_err(HandlerError::BadValue)?;
+                Ok(())
+            }
+            "reset_counts" => {
+                self.count = 0;
                 Ok(())
             }
             "stop" => {
@@ -469,5 +538,55 @@ mod tests {
             }
         )
         .is_err());
+    }
+
+    #[test]
+    fn file_position_and_count_handlers() {
+        let dir = std::env::temp_dir().join(format!("sluice-fromdump-h-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("h.pcap");
+        // 24-byte file header, then 16-byte record headers: records at 24 and 52.
+        write_file(&path, &[b"first packet", b"second"]);
+        let pool = Pool::new(PoolConfig::with_slots(16)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let config = path.display().to_string();
+        let mut fd: FromDump = configure(
+            &config,
+            Ports {
+                inputs: 0,
+                outputs: 1,
+            },
+        )
+        .unwrap();
+        let h = HandlerContext { now: cx.now() };
+        assert_eq!(fd.read_handler("filename", &h).unwrap(), config);
+        assert_eq!(fd.read_handler("filepos", &h).unwrap(), "0");
+        fd.initialize(&mut cx).unwrap();
+        assert_eq!(fd.read_handler("filepos", &h).unwrap(), "24");
+        assert_eq!(fd.read_handler("sampling_prob", &h).unwrap(), "1");
+        let mut out = Collect::new();
+        fd.run_task(&mut Pair(&mut out, &mut Feed::new()), &mut cx);
+        assert_eq!(out.count(0), 2);
+        assert_eq!(fd.read_handler("filepos", &h).unwrap(), "74");
+        assert_eq!(fd.read_handler("packet_filepos", &h).unwrap(), "52");
+        assert_eq!(fd.read_handler("count", &h).unwrap(), "2");
+        fd.write_handler("reset_counts", "", &h).unwrap();
+        assert_eq!(fd.read_handler("count", &h).unwrap(), "0");
+        for ro in ["filename", "filepos", "packet_filepos", "sampling_prob"] {
+            assert_eq!(
+                fd.write_handler(ro, "1", &h),
+                Err(HandlerError::NotWritable),
+                "{ro}"
+            );
+        }
+        assert_eq!(
+            fd.read_handler("reset_counts", &h),
+            Err(HandlerError::NotReadable)
+        );
+        assert_eq!(fd.read_handler("filepos", &h).unwrap(), "74", "unchanged");
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -169,6 +169,11 @@ impl<R: Read> PcapReader<R> {
         self.header
     }
 
+    /// The input the records are read from.
+    pub fn get_ref(&self) -> &R {
+        &self.input
+    }
+
     /// Reads the next record's bytes into `dst`. A record longer than `dst` is cut to fit
     /// (the rest is skipped; [`Record::caplen`] says what was stored, [`Record::origlen`]
     /// keeps the length on the wire). Returns `None` at a clean end of file; a record cut

@@ -1,9 +1,13 @@
 //! `SetIPAddress`: sets the destination IP address annotation to a fixed address.
 
-use crate::element::args::{Args, ConfigError};
+use alloc::string::{String, ToString};
+
+use crate::element::args::{Args, ConfigError, FromArg, NoNames};
+use crate::element::handler::missing;
 use crate::element::values::Word;
 use crate::element::{
-    ConfigContext, Context, Element, Handlers, Input, Output, PortCount, ProcessingSpec,
+    Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
+    Input, Output, PortCount, ProcessingSpec,
 };
 use crate::packet::Packet;
 use crate::wire::Ipv4Address;
@@ -44,7 +48,7 @@ use crate::wire::Ipv4Address;
 ///
 /// # Handlers
 ///
-/// None beyond the standard ones.
+/// - `addr` (read/write): the address set (IPADDR), as a dotted quad.
 ///
 /// # See also
 ///
@@ -99,7 +103,43 @@ impl Element for SetIPAddress {
     }
 }
 
-impl Handlers for SetIPAddress {}
+impl Handlers for SetIPAddress {
+    const HANDLERS: &'static [HandlerSpec] =
+        &[HandlerSpec::read_write("addr", "the address set (IPADDR)")];
+
+    fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
+        match name {
+            "addr" => Ok(self.addr.to_string()),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::readable,
+                HandlerError::NotReadable,
+            )),
+        }
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _: &HandlerContext,
+    ) -> Result<(), HandlerError> {
+        match name {
+            "addr" => {
+                self.addr = <Ipv4Address as FromArg>::from_arg(value.trim(), &NoNames)
+                    .map_err(HandlerError::BadValue)?;
+                Ok(())
+            }
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::writable,
+                HandlerError::NotWritable,
+            )),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -132,5 +172,43 @@ mod tests {
         assert_eq!(pool.in_flight(), 0);
         assert!(configure::<SetIPAddress>("", P).is_err());
         assert!(configure::<SetIPAddress>("10.0.0.9, PAINT", P).is_err());
+    }
+
+    #[test]
+    fn addr_handler_reads_writes_and_rejects() {
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let hcx = HandlerContext {
+            now: Timestamp::SIMULATED_EPOCH,
+        };
+        let mut e: SetIPAddress = configure("10.0.0.9", P).unwrap();
+        assert_eq!(e.read_handler("addr", &hcx).unwrap(), "10.0.0.9");
+        e.write_handler("addr", "192.0.2.254\n", &hcx).unwrap();
+        assert_eq!(e.read_handler("addr", &hcx).unwrap(), "192.0.2.254");
+        let mut out = Collect::new();
+        e.push(0, pool.packet(b"abc").unwrap().into(), &mut out, &mut cx);
+        assert_eq!(
+            out.port(0)[0].anno().dst_ip,
+            Ipv4Address::new(192, 0, 2, 254)
+        );
+        for bad in [
+            "",
+            "10.0.0",
+            "300.0.0.1",
+            "10.0.0.1 10.0.0.2",
+            "\u{0}\u{ff}",
+        ] {
+            assert!(
+                matches!(
+                    e.write_handler("addr", bad, &hcx),
+                    Err(HandlerError::BadValue(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(e.read_handler("addr", &hcx).unwrap(), "192.0.2.254");
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
     }
 }

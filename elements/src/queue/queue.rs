@@ -56,6 +56,8 @@ use crate::packet::Packet;
 /// - `reset_counts` (write): sets `drops` to 0 and `highwater_length` to `length`.
 /// - `reset` (write): drops every packet in the queue (Click pushes them out of output 1;
 ///   a handler here cannot reach an output, so they are freed).
+/// - `config` (write): Click's live reconfiguration: `[CAPACITY]` (default 1000),
+///   applied as a `capacity` write.
 ///
 /// # See also
 ///
@@ -149,6 +151,7 @@ mod tests {
     #[test]
     fn configuration() {
         shared::queue_configuration::<Queue>();
+        shared::config_write_reconfigures::<Queue>(0);
     }
 
     #[test]

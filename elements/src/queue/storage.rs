@@ -6,7 +6,7 @@ use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::{String, ToString};
 
-use crate::element::args::{Args, ConfigError, FromArg, NoNames};
+use crate::element::args::{split_args, Args, ConfigError, FromArg, NoNames, Span};
 use crate::element::handler::missing;
 use crate::element::{
     Access, ConfigContext, Context, HandlerError, HandlerSpec, Level, Output, PortCount, PortRange,
@@ -41,6 +41,7 @@ pub(crate) const QUEUE_HANDLERS: &[HandlerSpec] = &[
         "zero drops; highwater_length becomes length",
     ),
     HandlerSpec::write("reset", "drop every packet in the queue"),
+    HandlerSpec::read_write("config", "[CAPACITY] (write: reconfigure, as capacity)"),
 ];
 
 /// Which end a full queue drops from.
@@ -208,6 +209,27 @@ impl PacketRing {
                 self.set_capacity(capacity as usize)
                     .map_err(HandlerError::BadValue)
             }
+            // Click's SimpleQueue::live_reconfigure: the configuration is `[CAPACITY]`, so an
+            // empty one means the default; the ring is resized as a `capacity` write does.
+            "config" => {
+                let args = split_args(value, 0);
+                let mut reader = Args::new(
+                    &args,
+                    Span {
+                        start: 0,
+                        end: value.len(),
+                    },
+                    &NoNames,
+                );
+                let capacity = reader
+                    .positional::<u32>("CAPACITY")
+                    .unwrap_or(DEFAULT_CAPACITY);
+                reader
+                    .finish()
+                    .map_err(|e| HandlerError::BadValue(e.to_string()))?;
+                self.set_capacity(capacity as usize)
+                    .map_err(HandlerError::BadValue)
+            }
             "reset_counts" => {
                 self.drops = 0;
                 self.highwater = self.q.len();
@@ -335,6 +357,38 @@ pub(crate) mod tests {
             let err = configure::<E>(bad, ports(1)).unwrap_err();
             assert!(!err.errors.is_empty(), "{bad}");
         }
+    }
+
+    /// Click's live reconfiguration through `config`: `[CAPACITY]`, empty for the default;
+    /// the queued packets stay (`kept` is the one left when it shrinks to one: the oldest,
+    /// or the newest for FrontDropQueue); a bad value changes nothing.
+    pub(crate) fn config_write_reconfigures<E: Element>(kept: u8) {
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let mut log = KeepLog::default();
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let mut q: E = configure("2", ports(1)).unwrap();
+        let mut out = Collect::new();
+        push_ids(&mut q, 0..2, &pool, &mut out, &mut cx);
+        q.write_handler("config", "CAPACITY 5", &hcx()).unwrap();
+        assert_eq!(q.read_handler("capacity", &hcx()).unwrap(), "5");
+        assert_eq!(q.read_handler("length", &hcx()).unwrap(), "2");
+        q.write_handler("config", "", &hcx()).unwrap();
+        assert_eq!(q.read_handler("capacity", &hcx()).unwrap(), "1000");
+        for bad in ["-1", "ten", "1, 2", "LIMIT 3", "99999999999"] {
+            assert!(
+                matches!(
+                    q.write_handler("config", bad, &hcx()),
+                    Err(HandlerError::BadValue(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(q.read_handler("capacity", &hcx()).unwrap(), "1000");
+        q.write_handler("config", "1", &hcx()).unwrap();
+        assert_eq!(q.read_handler("length", &hcx()).unwrap(), "1");
+        assert_eq!(drain(&mut q, &mut cx), [kept]);
+        drop((out, q));
+        assert_eq!(pool.in_flight(), 0);
     }
 
     /// Without output 1 drops are freed; with capacity 0 every packet is a silent drop.

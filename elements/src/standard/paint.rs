@@ -4,10 +4,10 @@ use alloc::format;
 use alloc::string::{String, ToString};
 
 use crate::element::args::{Args, ConfigError, FromArg, NoNames, Resolver};
-use crate::element::handler::missing;
+use crate::element::handler::{missing, reconfigure};
 use crate::element::{
     Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
-    Input, Output, PortCount, ProcessingSpec,
+    Input, Output, PortCount, Ports, ProcessingSpec,
 };
 use crate::packet::{Annotations, Packet};
 
@@ -98,6 +98,7 @@ pub(crate) fn parse_color(value: &str) -> Result<u8, HandlerError> {
 /// # Handlers
 ///
 /// - `color` (read/write): the color, an integer 0..255.
+/// - `config` (write): Click's live reconfiguration: `COLOR [, ANNO]` replaces both.
 ///
 /// # See also
 ///
@@ -153,8 +154,10 @@ impl Element for Paint {
 }
 
 impl Handlers for Paint {
-    const HANDLERS: &'static [HandlerSpec] =
-        &[HandlerSpec::read_write("color", "the color painted")];
+    const HANDLERS: &'static [HandlerSpec] = &[
+        HandlerSpec::read_write("color", "the color painted"),
+        HandlerSpec::read_write("config", "COLOR [, ANNO] (write: reconfigure)"),
+    ];
 
     fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
         match name {
@@ -177,6 +180,16 @@ impl Handlers for Paint {
         match name {
             "color" => {
                 self.color = parse_color(value)?;
+                Ok(())
+            }
+            "config" => {
+                *self = reconfigure::<Paint>(
+                    value,
+                    Ports {
+                        inputs: 1,
+                        outputs: 1,
+                    },
+                )?;
                 Ok(())
             }
             _ => Err(missing(
@@ -251,5 +264,34 @@ mod tests {
         let err = configure::<Paint>("1, ANNO 40", PORTS).unwrap_err();
         assert_eq!((err.errors[0].span.start, err.errors[0].span.end), (3, 10));
         assert!(configure::<Paint>("1, 16", PORTS).is_ok());
+    }
+
+    #[test]
+    fn config_write_reconfigures_live_and_bad_values_change_nothing() {
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::default(), pool, &mut log);
+        let mut p: Paint = configure("3", PORTS).unwrap();
+        p.write_handler("config", "9, ICMP_PARAMPROB", &hcx())
+            .unwrap();
+        assert_eq!(p.read_handler("color", &hcx()).unwrap(), "9");
+        let mut out = Collect::new();
+        p.push(0, pool.packet(b"x").unwrap().into(), &mut out, &mut cx);
+        assert_eq!(out.port(0)[0].anno().icmp_param_prob, 9);
+        assert_eq!(out.port(0)[0].anno().paint, 0);
+        for bad in ["", "256", "1, BOGUS", "1, PAINT, 3", "-1"] {
+            assert!(
+                matches!(
+                    p.write_handler("config", bad, &hcx()),
+                    Err(HandlerError::BadValue(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(p.read_handler("color", &hcx()).unwrap(), "9", "unchanged");
+        p.push(0, pool.packet(b"y").unwrap().into(), &mut out, &mut cx);
+        assert_eq!(out.port(0)[1].anno().icmp_param_prob, 9);
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
     }
 }

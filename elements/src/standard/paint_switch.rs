@@ -1,9 +1,13 @@
 //! `PaintSwitch`: sends each packet to the output its paint annotation names.
 
+use alloc::string::String;
+
 use super::paint::ByteAnno;
 use crate::element::args::{Args, ConfigError};
+use crate::element::handler::{missing, reconfigure};
 use crate::element::{
-    ConfigContext, Context, Element, Handlers, Output, PortCount, PortRange, ProcessingSpec,
+    Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
+    Output, PortCount, PortRange, Ports, ProcessingSpec,
 };
 use crate::packet::Packet;
 
@@ -41,7 +45,7 @@ use crate::packet::Packet;
 ///
 /// # Handlers
 ///
-/// None beyond the standard ones.
+/// - `config` (write): Click's live reconfiguration: `[ANNO]`.
 ///
 /// # See also
 ///
@@ -88,7 +92,46 @@ impl Element for PaintSwitch {
     }
 }
 
-impl Handlers for PaintSwitch {}
+impl Handlers for PaintSwitch {
+    const HANDLERS: &'static [HandlerSpec] = &[HandlerSpec::read_write(
+        "config",
+        "[ANNO] (write: reconfigure)",
+    )];
+
+    fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
+        // The runtime answers `config` reads with the configuration string.
+        Err(missing(
+            Self::HANDLERS,
+            name,
+            Access::readable,
+            HandlerError::NotReadable,
+        ))
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _: &HandlerContext,
+    ) -> Result<(), HandlerError> {
+        match name {
+            "config" => {
+                let ports = Ports {
+                    inputs: 1,
+                    outputs: self.outputs,
+                };
+                *self = reconfigure::<PaintSwitch>(value, ports)?;
+                Ok(())
+            }
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::writable,
+                HandlerError::NotWritable,
+            )),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -120,5 +163,37 @@ mod tests {
         assert_eq!(pool.in_flight(), 0);
         assert!(configure::<PaintSwitch>("FOO", ports).is_err());
         assert!(configure::<PaintSwitch>("ANNO PAINT", ports).is_ok());
+    }
+
+    #[test]
+    fn config_write_reconfigures_live_and_bad_values_change_nothing() {
+        use crate::element::HandlerContext;
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::default(), pool, &mut log);
+        let hcx = HandlerContext {
+            now: Timestamp::default(),
+        };
+        let ports = Ports {
+            inputs: 1,
+            outputs: 3,
+        };
+        let mut ps: PaintSwitch = configure("", ports).unwrap();
+        ps.write_handler("config", "ICMP_PARAMPROB", &hcx).unwrap();
+        let mut out = Collect::new();
+        let mut p = pool.packet(b"a").unwrap();
+        p.anno_mut().icmp_param_prob = 2;
+        ps.push(0, p.into(), &mut out, &mut cx);
+        assert_eq!(out.count(2), 1);
+        assert!(matches!(
+            ps.write_handler("config", "FOO", &hcx),
+            Err(HandlerError::BadValue(_))
+        ));
+        let mut p = pool.packet(b"b").unwrap();
+        p.anno_mut().icmp_param_prob = 1;
+        ps.push(0, p.into(), &mut out, &mut cx);
+        assert_eq!(out.count(1), 1, "still routes on ICMP_PARAMPROB");
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
     }
 }

@@ -3,10 +3,10 @@
 use alloc::string::{String, ToString};
 
 use crate::element::args::{Args, ConfigError, FromArg, NoNames};
-use crate::element::handler::missing;
+use crate::element::handler::{missing, reconfigure};
 use crate::element::{
     Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
-    Output, PortCount, PortRange, ProcessingSpec,
+    Output, PortCount, PortRange, Ports, ProcessingSpec,
 };
 use crate::packet::Packet;
 
@@ -44,6 +44,7 @@ use crate::packet::Packet;
 ///
 /// - `switch` (read/write): the current output, -1 if packets are dropped. Writing a value
 ///   that is not an output sets -1.
+/// - `config` (write): Click's live reconfiguration: `[OUTPUT]` (default 0).
 ///
 /// # See also
 ///
@@ -87,10 +88,10 @@ impl Element for Switch {
 }
 
 impl Handlers for Switch {
-    const HANDLERS: &'static [HandlerSpec] = &[HandlerSpec::read_write(
-        "switch",
-        "the output packets go to, -1 to drop",
-    )];
+    const HANDLERS: &'static [HandlerSpec] = &[
+        HandlerSpec::read_write("switch", "the output packets go to, -1 to drop"),
+        HandlerSpec::read_write("config", "[OUTPUT] (write: reconfigure)"),
+    ];
 
     fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
         match name {
@@ -116,6 +117,14 @@ impl Handlers for Switch {
                     HandlerError::BadValue(String::from("Switch output must be integer"))
                 })?;
                 self.output = Switch::clamp(v, self.outputs);
+                Ok(())
+            }
+            "config" => {
+                let ports = Ports {
+                    inputs: 1,
+                    outputs: self.outputs,
+                };
+                *self = reconfigure::<Switch>(value, ports)?;
                 Ok(())
             }
             _ => Err(missing(
@@ -171,5 +180,28 @@ mod tests {
         let s: Switch = configure("1", PORTS).unwrap();
         assert_eq!(s.output, 1);
         assert!(configure::<Switch>("x", PORTS).is_err());
+    }
+
+    #[test]
+    fn config_write_reconfigures_live_and_bad_values_change_nothing() {
+        let hcx = HandlerContext {
+            now: Timestamp::default(),
+        };
+        let mut s: Switch = configure("1", PORTS).unwrap();
+        s.write_handler("config", "", &hcx).unwrap();
+        assert_eq!(s.read_handler("switch", &hcx).unwrap(), "0", "default 0");
+        s.write_handler("config", "7", &hcx).unwrap();
+        assert_eq!(s.read_handler("switch", &hcx).unwrap(), "-1", "no output 7");
+        s.write_handler("config", "1", &hcx).unwrap();
+        for bad in ["x", "1, 2", "OUTPUT"] {
+            assert!(
+                matches!(
+                    s.write_handler("config", bad, &hcx),
+                    Err(HandlerError::BadValue(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(s.read_handler("switch", &hcx).unwrap(), "1", "unchanged");
     }
 }

@@ -1,8 +1,12 @@
 //! `Truncate`: limits packet length.
 
-use crate::element::args::{Args, ConfigError};
+use alloc::string::{String, ToString};
+
+use crate::element::args::{Args, ConfigError, FromArg, NoNames};
+use crate::element::handler::missing;
 use crate::element::{
-    ConfigContext, Context, Element, Handlers, Input, Output, PortCount, ProcessingSpec,
+    Access, ConfigContext, Context, Element, HandlerContext, HandlerError, HandlerSpec, Handlers,
+    Input, Output, PortCount, ProcessingSpec,
 };
 use crate::packet::Packet;
 
@@ -37,7 +41,8 @@ use crate::packet::Packet;
 ///
 /// # Handlers
 ///
-/// None beyond the standard ones.
+/// - `nbytes` (read/write): the length packets are cut to (Click's data handler on its
+///   unsigned `_nbytes`, so a write takes any 32-bit unsigned integer).
 ///
 /// # See also
 ///
@@ -102,7 +107,46 @@ impl Element for Truncate {
     }
 }
 
-impl Handlers for Truncate {}
+impl Handlers for Truncate {
+    const HANDLERS: &'static [HandlerSpec] = &[HandlerSpec::read_write(
+        "nbytes",
+        "the length packets are cut to (LENGTH)",
+    )];
+
+    fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
+        match name {
+            "nbytes" => Ok(self.length.to_string()),
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::readable,
+                HandlerError::NotReadable,
+            )),
+        }
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _: &HandlerContext,
+    ) -> Result<(), HandlerError> {
+        match name {
+            "nbytes" => {
+                let n = <u32 as FromArg>::from_arg(value.trim(), &NoNames)
+                    .map_err(HandlerError::BadValue)?;
+                self.length = n as usize;
+                Ok(())
+            }
+            _ => Err(missing(
+                Self::HANDLERS,
+                name,
+                Access::writable,
+                HandlerError::NotWritable,
+            )),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -139,5 +183,41 @@ mod tests {
         assert_eq!(pool.in_flight(), 0);
         assert!(configure::<Truncate>("70000", PORTS).is_err());
         assert!(configure::<Truncate>("", PORTS).is_err());
+    }
+
+    #[test]
+    fn nbytes_handler_reads_writes_and_rejects() {
+        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::default(), pool, &mut log);
+        let hcx = HandlerContext {
+            now: Timestamp::default(),
+        };
+        let mut t: Truncate = configure("4", PORTS).unwrap();
+        assert_eq!(t.read_handler("nbytes", &hcx).unwrap(), "4");
+        t.write_handler("nbytes", " 2\n", &hcx).unwrap();
+        assert_eq!(t.read_handler("nbytes", &hcx).unwrap(), "2");
+        let mut out = Collect::new();
+        t.push(0, pool.packet(b"abcdef").unwrap().into(), &mut out, &mut cx);
+        assert_eq!(out.port(0)[0].data(), b"ab");
+        for bad in ["", "-1", "two", "4294967296", "2 3"] {
+            assert!(
+                matches!(
+                    t.write_handler("nbytes", bad, &hcx),
+                    Err(HandlerError::BadValue(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(t.read_handler("nbytes", &hcx).unwrap(), "2", "unchanged");
+        t.write_handler("nbytes", "100000", &hcx).unwrap();
+        t.push(0, pool.packet(b"abcdef").unwrap().into(), &mut out, &mut cx);
+        assert_eq!(out.port(0)[1].data(), b"abcdef");
+        assert_eq!(
+            t.write_handler("count", "1", &hcx),
+            Err(HandlerError::NoSuchHandler)
+        );
+        drop(out);
+        assert_eq!(pool.in_flight(), 0);
     }
 }

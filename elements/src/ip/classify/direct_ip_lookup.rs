@@ -134,6 +134,9 @@ impl Lpm for DirTables {
 /// - `table` (read): the routes, one per line: `ADDR/MASK  GW  OUT` (`-` for no gateway).
 /// - `add`, `set`, `remove` (write): change one route (`set` replaces an existing one).
 /// - `ctrl` (write): lines of `add|set|remove ROUTE`, undone together if one fails.
+/// - `flush` (write): removes every route.
+/// - Click's `lookup` takes the address as a read parameter, which Sluice's handlers cannot
+///   carry yet; the `lookup` method answers it.
 ///
 /// # See also
 ///
@@ -143,4 +146,4 @@ pub struct DirectIPLookup {
     table: RouteTable<DirTables>,
 }
 
-route_element!(DirectIPLookup, "DirectIPLookup", DirTables, true);
+route_element!(DirectIPLookup, "DirectIPLookup", DirTables, true, true);

@@ -52,4 +52,4 @@ pub struct LinearIPLookup {
     table: RouteTable<Linear>,
 }
 
-route_element!(LinearIPLookup, "LinearIPLookup", Linear, true);
+route_element!(LinearIPLookup, "LinearIPLookup", Linear, true, false);

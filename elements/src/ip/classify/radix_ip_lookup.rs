@@ -138,6 +138,9 @@ impl Lpm for RadixTrie {
 /// - `table` (read): the routes, one per line: `ADDR/MASK  GW  OUT` (`-` for no gateway).
 /// - `add`, `set`, `remove` (write): change one route (`set` replaces an existing one).
 /// - `ctrl` (write): lines of `add|set|remove ROUTE`, undone together if one fails.
+/// - `flush` (write): removes every route.
+/// - Click's `lookup` takes the address as a read parameter, which Sluice's handlers cannot
+///   carry yet; the `lookup` method answers it.
 ///
 /// # See also
 ///
@@ -147,4 +150,4 @@ pub struct RadixIPLookup {
     table: RouteTable<RadixTrie>,
 }
 
-route_element!(RadixIPLookup, "RadixIPLookup", RadixTrie, true);
+route_element!(RadixIPLookup, "RadixIPLookup", RadixTrie, true, true);

@@ -81,6 +81,9 @@ impl Lpm for Ranges {
 /// - `table` (read): the routes, one per line: `ADDR/MASK  GW  OUT` (`-` for no gateway).
 /// - `add`, `set`, `remove` (write): change one route (`set` replaces an existing one).
 /// - `ctrl` (write): lines of `add|set|remove ROUTE`, undone together if one fails.
+/// - `flush` (write): removes every route.
+/// - Click's `lookup` takes the address as a read parameter, which Sluice's handlers cannot
+///   carry yet; the `lookup` method answers it.
 ///
 /// # See also
 ///
@@ -90,4 +93,4 @@ pub struct RangeIPLookup {
     table: RouteTable<Ranges>,
 }
 
-route_element!(RangeIPLookup, "RangeIPLookup", Ranges, true);
+route_element!(RangeIPLookup, "RangeIPLookup", Ranges, true, true);

@@ -219,6 +219,12 @@ impl<L: Lpm> RouteTable<L> {
         self.no_route
     }
 
+    /// Click's `flush` handler: removes every route (the drop count stays).
+    pub fn flush(&mut self) {
+        self.routes.clear();
+        self.index.rebuild(&self.routes);
+    }
+
     /// Click's IPRouteTable::configure: every argument a route; the first route for a
     /// prefix wins (Click warns that later ones were "replaced", but keeps the first).
     pub fn configure(args: &mut Args<'_>, cx: &ConfigContext<'_>) -> Self {
@@ -388,9 +394,13 @@ impl Lpm for Linear {
 }
 
 /// Implements Element and Handlers for a route lookup element `$ty` (a struct with one field
-/// `table: RouteTable<$lpm>`). `$dynamic` adds the `add`/`set`/`remove`/`ctrl` handlers.
+/// `table: RouteTable<$lpm>`). `$dynamic` adds the `add`/`set`/`remove`/`ctrl` handlers,
+/// `$flush` the `flush` handler (Click gives it to DirectIPLookup, RangeIPLookup and
+/// RadixIPLookup, not to LinearIPLookup). Click's `lookup` handler takes a read parameter
+/// (the address), which the `Handlers` trait cannot carry: the element's `lookup` method
+/// answers it instead.
 macro_rules! route_element {
-    ($ty:ident, $class:literal, $lpm:ty, $dynamic:expr) => {
+    ($ty:ident, $class:literal, $lpm:ty, $dynamic:expr, $flush:expr) => {
         impl $crate::element::Element for $ty {
             const CLASS: &'static str = $class;
             const PORTS: $crate::element::PortCount = $crate::element::PortCount::new(
@@ -439,7 +449,22 @@ macro_rules! route_element {
         }
 
         impl $crate::element::Handlers for $ty {
-            const HANDLERS: &'static [$crate::element::HandlerSpec] = if $dynamic {
+            const HANDLERS: &'static [$crate::element::HandlerSpec] = if $flush {
+                &[
+                    $crate::element::HandlerSpec::read("table", "the routing table"),
+                    $crate::element::HandlerSpec::write("add", "adds a route ADDR/MASK [GW] OUT"),
+                    $crate::element::HandlerSpec::write("set", "adds or replaces a route"),
+                    $crate::element::HandlerSpec::write(
+                        "remove",
+                        "removes a route ADDR/MASK [GW OUT]",
+                    ),
+                    $crate::element::HandlerSpec::write(
+                        "ctrl",
+                        "lines of add/set/remove, all or nothing",
+                    ),
+                    $crate::element::HandlerSpec::write("flush", "removes every route"),
+                ]
+            } else if $dynamic {
                 &[
                     $crate::element::HandlerSpec::read("table", "the routing table"),
                     $crate::element::HandlerSpec::write("add", "adds a route ADDR/MASK [GW] OUT"),
@@ -484,6 +509,10 @@ macro_rules! route_element {
             ) -> Result<(), $crate::element::HandlerError> {
                 if $dynamic && matches!(name, "add" | "set" | "remove" | "ctrl") {
                     return self.table.write(name, value);
+                }
+                if $flush && name == "flush" {
+                    self.table.flush();
+                    return Ok(());
                 }
                 Err($crate::element::handler::missing(
                     Self::HANDLERS,

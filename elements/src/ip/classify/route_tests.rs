@@ -184,6 +184,43 @@ fn dynamic_handlers() {
     );
 }
 
+/// Click's `flush` (DirectIPLookup, RangeIPLookup, RadixIPLookup): every route goes, the
+/// written value is ignored, and the element keeps routing what is added afterwards.
+fn check_flush<E: Element>() {
+    let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
+    let mut e: E = configure("10.0.0.0/8 0, 11.0.0.0/8 1.1.1.1 1", ports(2)).unwrap();
+    assert_eq!(push_to(&mut e, [10, 0, 0, 1], &pool).0, Some(0));
+    assert_eq!(
+        e.read_handler("flush", &hcx()),
+        Err(crate::element::HandlerError::NotReadable)
+    );
+    e.write_handler("flush", "anything", &hcx()).unwrap();
+    assert_eq!(e.read_handler("table", &hcx()).unwrap(), "");
+    assert_eq!(push_to(&mut e, [10, 0, 0, 1], &pool).0, None);
+    assert_eq!(push_to(&mut e, [11, 0, 0, 1], &pool).0, None);
+    e.write_handler("flush", "", &hcx()).unwrap();
+    e.write_handler("add", "10.0.0.0/8 1", &hcx()).unwrap();
+    assert_eq!(push_to(&mut e, [10, 0, 0, 1], &pool).0, Some(1));
+    assert_eq!(pool.in_flight(), 0);
+}
+
+#[test]
+fn flush_handler() {
+    check_flush::<RadixIPLookup>();
+    check_flush::<DirectIPLookup>();
+    check_flush::<RangeIPLookup>();
+    // Click gives LinearIPLookup and StaticIPLookup no flush.
+    let mut l: LinearIPLookup = configure("10.0.0.0/8 0", ports(1)).unwrap();
+    assert_eq!(
+        l.write_handler("flush", "", &hcx()),
+        Err(crate::element::HandlerError::NoSuchHandler)
+    );
+    assert_eq!(
+        l.read_handler("table", &hcx()).unwrap(),
+        "10.0.0.0/8\t\t-\t\t0\n"
+    );
+}
+
 #[test]
 fn prefix_structures_reject_noncontiguous_masks() {
     assert!(configure::<RadixIPLookup>("10.0.0.0/255.0.255.0 0", ports(1)).is_err());

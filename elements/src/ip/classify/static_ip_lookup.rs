@@ -50,4 +50,4 @@ pub struct StaticIPLookup {
     table: RouteTable<Linear>,
 }
 
-route_element!(StaticIPLookup, "StaticIPLookup", Linear, false);
+route_element!(StaticIPLookup, "StaticIPLookup", Linear, false, false);
