@@ -171,6 +171,9 @@ enum Command {
         /// Seconds at saturation per image.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
+        /// Offer this many frames per second instead of saturating.
+        #[arg(long, value_name = "PPS")]
+        rate: Option<f64>,
         /// Boots per image for the median boot time.
         #[arg(long, default_value_t = 5)]
         boots: usize,
@@ -443,6 +446,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             configs,
             size,
             seconds,
+            rate,
             boots,
             runs,
             rfc2544,
@@ -467,6 +471,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 configs,
                 frame_size: size,
                 seconds,
+                rate,
                 accel: match accel {
                     AccelArg::Auto => Accel::Auto,
                     AccelArg::Kvm => Accel::Kvm,

@@ -25,6 +25,7 @@ fn the_harness_checks_itself_then_measures_each_function_with_its_traffic() {
         ],
         frame_size: 64,
         seconds: 1.0,
+        rate: None,
         accel: Accel::Auto,
         memory: "64M".into(),
         boots: 1,

@@ -32,6 +32,8 @@ pub struct GuestBenchOptions {
     pub frame_size: usize,
     /// Seconds of measurement at saturation.
     pub seconds: f64,
+    /// Offer this many frames per second instead of saturating.
+    pub rate: Option<f64>,
     /// Accelerator.
     pub accel: Accel,
     /// Guest memory.
@@ -288,7 +290,7 @@ fn saturate(image: &Path, o: &GuestBenchOptions) -> Result<Sample, String> {
     let mut rig = start(image, o.accel, &o.memory, "idlestop=500", 2)?;
     rig.wait_ready(Duration::from_secs(30))?;
     let frames = Profile::routed().frames(o.frame_size);
-    let load = Load::start(&rig, 0, frames, None)?;
+    let load = Load::start(&rig, 0, frames, o.rate)?;
     // One second to warm up (ARP, rings), then the measurement.
     count_out(&rig, 1, Instant::now() + Duration::from_secs(1));
     let sent0 = load.sent();
@@ -484,10 +486,14 @@ pub fn bench(o: &GuestBenchOptions) -> Result<Vec<GuestBenchResult>, String> {
 /// The results as a table; rates also as a fraction of the first row's (the wire).
 pub fn table(results: &[GuestBenchResult], o: &GuestBenchOptions) -> String {
     let mut t = format!(
-        "{} frames of {} bytes, {} s at saturation (median of {} interleaved runs), microvm under {}, --memory {}\n",
+        "{} frames of {} bytes, {} s {} (median of {} interleaved runs), microvm under {}, --memory {}\n",
         "UDP/IPv4",
         o.frame_size,
         o.seconds,
+        match o.rate {
+            Some(r) => format!("offered at {:.1} kpps", r / 1000.0),
+            None => "at saturation".to_string(),
+        },
         o.runs.max(1),
         match o.accel.resolve() {
             Accel::Kvm => "KVM",
