@@ -3,13 +3,18 @@
 //!
 //! Shape of the generated code (see the snapshot test for `p2-iprouter-path.click`):
 //!
-//! - one struct, `Compiled`, with a field `eN: Option<Box<Type>>` per element and a queue
-//!   `qN` per element for pushes that arrive while it is busy (a push cycle);
-//! - per element, `push_N` / `push_batch_N` / `pull_N` functions: take the element out of
-//!   its field, call its `push` / `push_batch` / `pull` with a `PortsN` view, put it back,
-//!   then deliver anything that arrived for it meanwhile;
+//! - one struct, `Compiled`, with a field `eN` per element;
 //! - per element, `PortsN`, whose `Output::push` is a `match` on the output port with one
 //!   direct call per connection, and whose `Input::pull` does the same upstream;
+//! - an element that nothing it calls can call back (no push or pull cycle through it or
+//!   beyond it, the usual case) is a plain field, and its `PortsN` holds a `&mut` to each
+//!   element its calls reach, borrowed apart from it ([`Layout`]): a push is
+//!   `self.eT.push(port, p, &mut PortsT { .. }, cx)`, which rustc inlines into one function
+//!   per path, with no bookkeeping per hop;
+//! - any other element is an `Option<Box<_>>` with a queue `qN` for pushes that arrive
+//!   while it is busy: its `push_N` / `push_batch_N` / `pull_N` take it out of its field,
+//!   call it with a `PortsN` that holds the whole router, put it back, then deliver anything
+//!   that arrived for it meanwhile (elements on a push cycle push through an outbox);
 //! - `impl Graph for Compiled`: tasks, timers, initialization, cleanup and handlers, each a
 //!   static call per element;
 //! - `main`, which hands everything to `sluice_router::compiled::main`.
@@ -105,18 +110,25 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w);
     let guest = input.target == Target::Guest;
+    let layout = Layout::of(input);
+    // Only elements that are not split need a box and a re-entry queue.
+    let boxed = layout.split.iter().any(|&s| !s);
     if guest {
         let _ = writeln!(w, "#![no_std]");
         let _ = writeln!(w, "#![no_main]");
         let _ = writeln!(w);
         let _ = writeln!(w, "extern crate alloc;");
         let _ = writeln!(w);
-        let _ = writeln!(w, "use alloc::boxed::Box;");
-        let _ = writeln!(w, "use alloc::collections::VecDeque;");
+        if boxed {
+            let _ = writeln!(w, "use alloc::boxed::Box;");
+            let _ = writeln!(w, "use alloc::collections::VecDeque;");
+        }
         let _ = writeln!(w, "use alloc::string::String;");
         let _ = writeln!(w, "use alloc::vec::Vec;");
     } else {
-        let _ = writeln!(w, "use std::collections::VecDeque;");
+        if boxed {
+            let _ = writeln!(w, "use std::collections::VecDeque;");
+        }
         let _ = writeln!(w, "use std::process::ExitCode;");
     }
     let _ = writeln!(w);
@@ -160,6 +172,10 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "pub struct Compiled {{");
     let cyclic_fields = on_push_cycle(input);
     for (i, ty) in types.iter().enumerate() {
+        if layout.split[i] {
+            let _ = writeln!(w, "    e{i}: {ty},");
+            continue;
+        }
         let _ = writeln!(w, "    e{i}: Option<Box<{ty}>>,");
         let _ = writeln!(w, "    q{i}: VecDeque<(usize, Packet)>,");
         if cyclic_fields[i] {
@@ -176,6 +192,34 @@ pub fn generate(input: &Input<'_>) -> String {
     // Delivery functions.
     let _ = writeln!(w, "impl Compiled {{");
     for (i, &on_cycle) in cyclic.iter().enumerate() {
+        if layout.split[i] {
+            let ports = layout.ports_from_compiled(i);
+            let _ = writeln!(w, "    #[inline]");
+            let _ = writeln!(
+                w,
+                "    fn push_{i}(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {{"
+            );
+            let _ = writeln!(w, "        self.e{i}.push(port, p, &mut {ports}, cx);");
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            let _ = writeln!(w, "    #[inline]");
+            let _ = writeln!(w, "    fn push_batch_{i}(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {{");
+            let _ = writeln!(
+                w,
+                "        self.e{i}.push_batch(port, batch, &mut {ports}, cx);"
+            );
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            let _ = writeln!(w, "    #[inline]");
+            let _ = writeln!(
+                w,
+                "    fn pull_{i}(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {{"
+            );
+            let _ = writeln!(w, "        self.e{i}.pull(port, &mut {ports}, cx)");
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            continue;
+        }
         if on_cycle {
             let _ = writeln!(
                 w,
@@ -308,6 +352,18 @@ pub fn generate(input: &Input<'_>) -> String {
         }
     }
     for i in 0..n {
+        if layout.split[i] {
+            emit_split_ports(
+                w,
+                i,
+                &info.flat.elements[i].name,
+                &types,
+                &layout,
+                &push_arms[i],
+                &pull_arms[i],
+            );
+            continue;
+        }
         let _ = writeln!(
             w,
             "/// Element {i}'s neighbours (`{}`).",
@@ -364,6 +420,7 @@ pub fn generate(input: &Input<'_>) -> String {
     }
 
     // The Graph implementation.
+    let split = &layout.split;
     let each = |w: &mut String, body: &dyn Fn(usize) -> String| {
         for i in 0..n {
             let _ = writeln!(w, "{}", body(i));
@@ -376,7 +433,11 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "        match i {{");
     each(w, &|i| {
-        format!("            {i} => self.e{i}.as_mut().map_or(Ok(()), |e| e.initialize(cx)),")
+        if split[i] {
+            format!("            {i} => self.e{i}.initialize(cx),")
+        } else {
+            format!("            {i} => self.e{i}.as_mut().map_or(Ok(()), |e| e.initialize(cx)),")
+        }
     });
     let _ = writeln!(w, "            _ => Ok(()),");
     let _ = writeln!(w, "        }}");
@@ -388,19 +449,28 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "        let mut worked = false;");
     for (i, c) in info.classes.iter().enumerate() {
-        if c.task {
-            let _ = writeln!(w, "        if let Some(mut e) = self.e{i}.take() {{");
-            let _ = writeln!(
-                w,
-                "            worked |= e.run_task(&mut Ports{i}(self), cx);"
-            );
-            let _ = writeln!(w, "            self.e{i} = Some(e);");
-            let _ = writeln!(
-                w,
-                "            if !self.q{i}.is_empty() {{ self.drain_{i}(cx); }}"
-            );
-            let _ = writeln!(w, "        }}");
+        if !c.task {
+            continue;
         }
+        if split[i] {
+            let _ = writeln!(
+                w,
+                "        worked |= self.e{i}.run_task(&mut {}, cx);",
+                layout.ports_from_compiled(i)
+            );
+            continue;
+        }
+        let _ = writeln!(w, "        if let Some(mut e) = self.e{i}.take() {{");
+        let _ = writeln!(
+            w,
+            "            worked |= e.run_task(&mut Ports{i}(self), cx);"
+        );
+        let _ = writeln!(w, "            self.e{i} = Some(e);");
+        let _ = writeln!(
+            w,
+            "            if !self.q{i}.is_empty() {{ self.drain_{i}(cx); }}"
+        );
+        let _ = writeln!(w, "        }}");
     }
     let _ = writeln!(w, "        worked");
     let _ = writeln!(w, "    }}");
@@ -408,7 +478,12 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "    fn next_timer(&self) -> Option<Timestamp> {{");
     let _ = writeln!(w, "        let mut next: Option<Timestamp> = None;");
     each(w, &|i| {
-        format!("        if let Some(t) = self.e{i}.as_ref().and_then(|e| e.next_timer()) {{ next = Some(next.map_or(t, |n| n.min(t))); }}")
+        let timer = if split[i] {
+            format!("self.e{i}.next_timer()")
+        } else {
+            format!("self.e{i}.as_ref().and_then(|e| e.next_timer())")
+        };
+        format!("        if let Some(t) = {timer} {{ next = Some(next.map_or(t, |n| n.min(t))); }}")
     });
     let _ = writeln!(w, "        next");
     let _ = writeln!(w, "    }}");
@@ -419,6 +494,12 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "        let mut worked = false;");
     each(w, &|i| {
+        if split[i] {
+            return format!(
+                "        if self.e{i}.next_timer().is_some_and(|t| t <= now) {{\n            self.e{i}.run_timer(&mut {}, cx);\n            worked = true;\n        }}",
+                layout.ports_from_compiled(i)
+            );
+        }
         format!(
             "        if self.e{i}.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {{\n            if let Some(mut e) = self.e{i}.take() {{\n                e.run_timer(&mut Ports{i}(self), cx);\n                self.e{i} = Some(e);\n                if !self.q{i}.is_empty() {{ self.drain_{i}(cx); }}\n                worked = true;\n            }}\n        }}"
         )
@@ -432,7 +513,11 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "        match i {{");
     each(w, &|i| {
-        format!("            {i} => if let Some(e) = self.e{i}.as_mut() {{ e.cleanup(cx) }},")
+        if split[i] {
+            format!("            {i} => self.e{i}.cleanup(cx),")
+        } else {
+            format!("            {i} => if let Some(e) = self.e{i}.as_mut() {{ e.cleanup(cx) }},")
+        }
     });
     let _ = writeln!(w, "            _ => {{}}");
     let _ = writeln!(w, "        }}");
@@ -441,7 +526,11 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "    fn read_handler(&self, i: usize, h: &str, hcx: &HandlerContext) -> Result<String, HandlerError> {{");
     let _ = writeln!(w, "        match i {{");
     each(w, &|i| {
-        format!("            {i} => self.e{i}.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),")
+        if split[i] {
+            format!("            {i} => self.e{i}.read_handler(h, hcx),")
+        } else {
+            format!("            {i} => self.e{i}.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),")
+        }
     });
     let _ = writeln!(w, "            _ => Err(HandlerError::NoSuchHandler),");
     let _ = writeln!(w, "        }}");
@@ -450,7 +539,11 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "    fn write_handler(&mut self, i: usize, h: &str, v: &str, hcx: &HandlerContext) -> Result<(), HandlerError> {{");
     let _ = writeln!(w, "        match i {{");
     each(w, &|i| {
-        format!("            {i} => self.e{i}.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),")
+        if split[i] {
+            format!("            {i} => self.e{i}.write_handler(h, v, hcx),")
+        } else {
+            format!("            {i} => self.e{i}.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),")
+        }
     });
     let _ = writeln!(w, "            _ => Err(HandlerError::NoSuchHandler),");
     let _ = writeln!(w, "        }}");
@@ -462,6 +555,10 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "fn build(s: &Setup) -> Result<Compiled, String> {{");
     let _ = writeln!(w, "    Ok(Compiled {{");
     for (i, &on_cycle) in cyclic_fields.iter().enumerate() {
+        if split[i] {
+            let _ = writeln!(w, "        e{i}: s.configure({i})?,");
+            continue;
+        }
         let _ = writeln!(w, "        e{i}: Some(Box::new(s.configure({i})?)),");
         let _ = writeln!(w, "        q{i}: VecDeque::new(),");
         if on_cycle {
@@ -581,6 +678,180 @@ fn emit_setup(w: &mut String, input: &Input<'_>, types: &[String]) {
         bools(input.output_pull)
     );
     let _ = writeln!(w, "    Setup::from_parts(flat, classes, resolved)");
+    let _ = writeln!(w, "}}");
+    let _ = writeln!(w);
+}
+
+/// Which elements generated code can borrow apart from the rest of the router.
+///
+/// An element's calls reach further elements: its push outputs downstream, its pull inputs
+/// upstream, and from those on. When no element it reaches can reach it back (and none of
+/// them lies on such a cycle), it is "split": it is a plain field of `Compiled`, and its
+/// `PortsN` holds a `&mut` to each element it reaches, borrowed apart from it, so a push is
+/// a direct call with no take-and-put-back and no re-entry queue (Rust's borrow checker
+/// proves that nothing can reach the element while it runs). Other elements keep the
+/// `Option<Box<_>>` field and the queue that catch a re-entrant push.
+struct Layout {
+    /// Per element, the elements its calls can reach, in index order.
+    reach: Vec<Vec<usize>>,
+    /// Per element, true if it and every element it reaches lie on no cycle of calls.
+    split: Vec<bool>,
+}
+
+impl Layout {
+    fn of(input: &Input<'_>) -> Layout {
+        let n = input.info.flat.elements.len();
+        let mut next: Vec<Vec<usize>> = (0..n).map(|_| Vec::new()).collect();
+        for c in &input.info.flat.connections {
+            let (f, fp, t) = (c.from.element, c.from.port as usize, c.to.element);
+            if f >= n || t >= n {
+                continue;
+            }
+            let pulled = input
+                .output_pull
+                .get(f)
+                .and_then(|v| v.get(fp))
+                .copied()
+                .unwrap_or(false);
+            // A push is a call from the upstream element; a pull, from the downstream one.
+            if pulled {
+                next[t].push(f);
+            } else {
+                next[f].push(t);
+            }
+        }
+        let reach: Vec<Vec<usize>> = (0..n)
+            .map(|start| {
+                let mut seen = alloc::vec![false; n];
+                let mut stack: Vec<usize> = next[start].clone();
+                while let Some(e) = stack.pop() {
+                    if !seen[e] {
+                        seen[e] = true;
+                        stack.extend(&next[e]);
+                    }
+                }
+                (0..n).filter(|&e| seen[e]).collect()
+            })
+            .collect();
+        let on_cycle: Vec<bool> = (0..n).map(|i| reach[i].contains(&i)).collect();
+        let split = (0..n)
+            .map(|i| !on_cycle[i] && reach[i].iter().all(|&e| !on_cycle[e]))
+            .collect();
+        Layout { reach, split }
+    }
+
+    /// `PortsN`'s type in an `impl` header.
+    fn ports_type(&self, i: usize) -> String {
+        if self.reach[i].is_empty() {
+            format!("Ports{i}")
+        } else {
+            format!("Ports{i}<'_>")
+        }
+    }
+
+    /// A split element's `PortsN`, borrowed from `Compiled`'s fields (`deref` false) or from
+    /// another `Ports`' references (`deref` true).
+    fn ports_value(&self, i: usize, deref: bool) -> String {
+        if self.reach[i].is_empty() {
+            return format!("Ports{i}");
+        }
+        let star = if deref { "*" } else { "" };
+        let fields: Vec<String> = self.reach[i]
+            .iter()
+            .map(|e| format!("e{e}: &mut {star}self.e{e}"))
+            .collect();
+        format!("Ports{i} {{ {} }}", fields.join(", "))
+    }
+
+    /// Element `i`'s ports as `Compiled`'s methods build them.
+    fn ports_from_compiled(&self, i: usize) -> String {
+        if self.split[i] {
+            self.ports_value(i, false)
+        } else {
+            format!("Ports{i}(self)")
+        }
+    }
+}
+
+/// A split element's `PortsN`: a `&mut` to every element it reaches, and one direct call
+/// per connection into the next element with that element's own `Ports`.
+fn emit_split_ports(
+    w: &mut String,
+    i: usize,
+    name: &str,
+    types: &[String],
+    layout: &Layout,
+    push_arms: &[(usize, usize, usize)],
+    pull_arms: &[(usize, usize, usize)],
+) {
+    let _ = writeln!(
+        w,
+        "/// Element {i}'s neighbours (`{name}`): every element its calls reach, borrowed apart from it."
+    );
+    if layout.reach[i].is_empty() {
+        let _ = writeln!(w, "struct Ports{i};");
+    } else {
+        let _ = writeln!(w, "struct Ports{i}<'a> {{");
+        for &e in &layout.reach[i] {
+            let _ = writeln!(w, "    e{e}: &'a mut {},", types[e]);
+        }
+        let _ = writeln!(w, "}}");
+    }
+    let _ = writeln!(w);
+    let ty = layout.ports_type(i);
+    let _ = writeln!(w, "impl Output for {ty} {{");
+    let _ = writeln!(w, "    #[inline]");
+    let _ = writeln!(
+        w,
+        "    fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {{"
+    );
+    let _ = writeln!(w, "        match port {{");
+    for &(fp, t, tp) in push_arms {
+        let _ = writeln!(
+            w,
+            "            {fp} => self.e{t}.push({tp}, p, &mut {}, cx),",
+            layout.ports_value(t, true)
+        );
+    }
+    let _ = writeln!(w, "            _ => drop(p),");
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "    #[inline]");
+    let _ = writeln!(
+        w,
+        "    fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {{"
+    );
+    let _ = writeln!(w, "        match port {{");
+    for &(fp, t, tp) in push_arms {
+        let _ = writeln!(
+            w,
+            "            {fp} => self.e{t}.push_batch({tp}, batch, &mut {}, cx),",
+            layout.ports_value(t, true)
+        );
+    }
+    let _ = writeln!(w, "            _ => batch.clear(),");
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
+    let _ = writeln!(w, "}}");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "impl Input for {ty} {{");
+    let _ = writeln!(w, "    #[inline]");
+    let _ = writeln!(
+        w,
+        "    fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {{"
+    );
+    let _ = writeln!(w, "        match port {{");
+    for &(tp, f, fp) in pull_arms {
+        let _ = writeln!(
+            w,
+            "            {tp} => self.e{f}.pull({fp}, &mut {}, cx),",
+            layout.ports_value(f, true)
+        );
+    }
+    let _ = writeln!(w, "            _ => None,");
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
 }
