@@ -29,6 +29,7 @@ use alloc::vec::Vec;
 use core::fmt::Write as _;
 
 use crate::runtime::RouterInfo;
+use sluice_elements::ip::classify::{Program, Step, Target as Next};
 
 /// What kind of program to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,9 @@ pub struct Input<'a> {
     pub source_text: &'a str,
     /// The configuration's name, for messages.
     pub source_name: &'a str,
+    /// Per element, the decision program of an IPClassifier or IPFilter, as configured at
+    /// build time: generated as code (Click's `click-fastclassifier`).
+    pub programs: &'a [Option<Program>],
 }
 
 /// The public path of a class's Rust type: `sluice_elements::standard::counter::Counter`
@@ -137,6 +141,14 @@ pub fn generate(input: &Input<'_>) -> String {
         w,
         "use sluice_elements::packet::{{Batch, Packet, Timestamp}};"
     );
+    let programs = (0..n).any(|i| compiled_program(input, i).is_some());
+    if programs {
+        let _ = writeln!(w, "use core::sync::atomic::{{AtomicU64, Ordering}};");
+        let _ = writeln!(
+            w,
+            "use sluice_elements::ip::classify::{{Program, Step, Target, Verdict, View}};"
+        );
+    }
     let _ = writeln!(w, "use sluice_router::compiled::Setup;");
     let _ = writeln!(w, "use sluice_router::runtime::Graph;");
     let _ = writeln!(w);
@@ -163,6 +175,8 @@ pub fn generate(input: &Input<'_>) -> String {
             _ => type_path((c.type_name)()),
         })
         .collect();
+
+    emit_programs(w, input);
 
     // The struct.
     let _ = writeln!(
@@ -199,14 +213,19 @@ pub fn generate(input: &Input<'_>) -> String {
                 w,
                 "    fn push_{i}(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {{"
             );
-            let _ = writeln!(w, "        self.e{i}.push(port, p, &mut {ports}, cx);");
+            let _ = writeln!(
+                w,
+                "        {};",
+                push_call(input, i, &format!("self.e{i}"), "port", &ports)
+            );
             let _ = writeln!(w, "    }}");
             let _ = writeln!(w);
             let _ = writeln!(w, "    #[inline]");
             let _ = writeln!(w, "    fn push_batch_{i}(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {{");
             let _ = writeln!(
                 w,
-                "        self.e{i}.push_batch(port, batch, &mut {ports}, cx);"
+                "        {};",
+                push_batch_call(input, i, &format!("self.e{i}"), "port", &ports)
             );
             let _ = writeln!(w, "    }}");
             let _ = writeln!(w);
@@ -278,7 +297,11 @@ pub fn generate(input: &Input<'_>) -> String {
         let _ = writeln!(w, "            self.q{i}.push_back((port, p));");
         let _ = writeln!(w, "            return;");
         let _ = writeln!(w, "        }};");
-        let _ = writeln!(w, "        e.push(port, p, &mut Ports{i}(self), cx);");
+        let _ = writeln!(
+            w,
+            "        {};",
+            push_call(input, i, "e", "port", &format!("Ports{i}(self)"))
+        );
         let _ = writeln!(w, "        self.e{i} = Some(e);");
         let _ = writeln!(
             w,
@@ -297,7 +320,8 @@ pub fn generate(input: &Input<'_>) -> String {
         let _ = writeln!(w, "        }};");
         let _ = writeln!(
             w,
-            "        e.push_batch(port, batch, &mut Ports{i}(self), cx);"
+            "        {};",
+            push_batch_call(input, i, "e", "port", &format!("Ports{i}(self)"))
         );
         let _ = writeln!(w, "        self.e{i} = Some(e);");
         let _ = writeln!(
@@ -353,15 +377,7 @@ pub fn generate(input: &Input<'_>) -> String {
     }
     for i in 0..n {
         if layout.split[i] {
-            emit_split_ports(
-                w,
-                i,
-                &info.flat.elements[i].name,
-                &types,
-                &layout,
-                &push_arms[i],
-                &pull_arms[i],
-            );
+            emit_split_ports(w, input, i, &types, &layout, &push_arms[i], &pull_arms[i]);
             continue;
         }
         let _ = writeln!(
@@ -553,7 +569,15 @@ pub fn generate(input: &Input<'_>) -> String {
 
     // Construction and main.
     let _ = writeln!(w, "fn build(s: &Setup) -> Result<Compiled, String> {{");
-    let _ = writeln!(w, "    Ok(Compiled {{");
+    let _ = writeln!(
+        w,
+        "    {}",
+        if programs {
+            "let c = Compiled {"
+        } else {
+            "Ok(Compiled {"
+        }
+    );
     for (i, &on_cycle) in cyclic_fields.iter().enumerate() {
         if split[i] {
             let _ = writeln!(w, "        e{i}: s.configure({i})?,");
@@ -565,7 +589,32 @@ pub fn generate(input: &Input<'_>) -> String {
             let _ = writeln!(w, "        o{i}: Vec::new(),");
         }
     }
-    let _ = writeln!(w, "    }})");
+    if !programs {
+        let _ = writeln!(w, "    }})");
+    } else {
+        let _ = writeln!(w, "    }};");
+    }
+    for i in (0..n).filter(|&i| compiled_program(input, i).is_some()) {
+        let program = if split[i] {
+            format!("Some(c.e{i}.program())")
+        } else {
+            format!("c.e{i}.as_ref().map(|e| e.program())")
+        };
+        let _ = writeln!(w, "    if let Some(program) = {program} {{");
+        let _ = writeln!(
+            w,
+            "        if program.entry() == Target::Step(0) && program.steps() == PROGRAM_{i} {{"
+        );
+        let _ = writeln!(
+            w,
+            "            PROGRAM_ID_{i}.store(program.id(), Ordering::Relaxed);"
+        );
+        let _ = writeln!(w, "        }}");
+        let _ = writeln!(w, "    }}");
+    }
+    if programs {
+        let _ = writeln!(w, "    Ok(c)");
+    }
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
     if guest {
@@ -682,6 +731,121 @@ fn emit_setup(w: &mut String, input: &Input<'_>, types: &[String]) {
     let _ = writeln!(w);
 }
 
+/// Element `i`'s decision program, if it is generated as code: a program that starts at
+/// step 0 (one that sends every packet one way has no steps to compile).
+fn compiled_program<'a>(input: &Input<'a>, i: usize) -> Option<&'a Program> {
+    let program = input.programs.get(i)?.as_ref()?;
+    (program.entry() == Next::Step(0) && !program.steps().is_empty()).then_some(program)
+}
+
+/// A call that pushes `p` into element `i` (`elem`) on input `port`, with `ports`. A
+/// classifier compiled to code gets its program's function.
+fn push_call(input: &Input<'_>, i: usize, elem: &str, port: &str, ports: &str) -> String {
+    if compiled_program(input, i).is_some() {
+        format!("{elem}.push_with(p, &mut {ports}, cx, classify_{i})")
+    } else {
+        format!("{elem}.push({port}, p, &mut {ports}, cx)")
+    }
+}
+
+/// A call that pushes `batch` into element `i`, as [`push_call`] does a packet.
+fn push_batch_call(input: &Input<'_>, i: usize, elem: &str, port: &str, ports: &str) -> String {
+    if compiled_program(input, i).is_some() {
+        format!(
+            "for p in batch.drain() {{ {} }}",
+            push_call(input, i, elem, port, ports)
+        )
+    } else {
+        format!("{elem}.push_batch({port}, batch, &mut {ports}, cx)")
+    }
+}
+
+/// The decision programs of IPClassifier and IPFilter elements as code (Click's
+/// `click-fastclassifier`): per element, its steps as a constant and a function with one
+/// `match` arm per step, each testing its step with the element's own [`View::test`], so
+/// rustc knows every offset, mask and value. The function runs only while the element
+/// still has the program it was generated from (`PROGRAM_ID_N`, set by `build` when the
+/// configured program equals the constant; a handler write gives the element a new
+/// program, with a new id): otherwise it defers to [`Program::classify`].
+///
+/// [`View::test`]: sluice_elements::ip::classify::View::test
+fn emit_programs(w: &mut String, input: &Input<'_>) {
+    let target = |t: Next| match t {
+        Next::Step(k) => format!("{k}"),
+        Next::Output(n) => format!("return Verdict::Output({n})"),
+        Next::Drop => String::from("return Verdict::Drop"),
+    };
+    let target_value = |t: Next| match t {
+        Next::Step(k) => format!("Target::Step({k})"),
+        Next::Output(n) => format!("Target::Output({n})"),
+        Next::Drop => String::from("Target::Drop"),
+    };
+    for i in 0..input.info.flat.elements.len() {
+        let Some(program) = compiled_program(input, i) else {
+            continue;
+        };
+        let e = &input.info.flat.elements[i];
+        let _ = writeln!(w, "/// `{}`'s decision program ({}).", e.name, e.class);
+        let _ = writeln!(w, "const PROGRAM_{i}: &[Step] = &[");
+        for s in program.steps() {
+            let Step {
+                offset,
+                value,
+                mask,
+                short_yes,
+                yes,
+                no,
+            } = *s;
+            let _ = writeln!(
+                w,
+                "    Step {{ offset: {offset}, value: {value:#010x}, mask: {mask:#010x}, short_yes: {short_yes}, yes: {}, no: {} }},",
+                target_value(yes),
+                target_value(no)
+            );
+        }
+        let _ = writeln!(w, "];");
+        let _ = writeln!(w);
+        let _ = writeln!(
+            w,
+            "/// The id of `{}`'s program while it equals `PROGRAM_{i}`.",
+            e.name
+        );
+        let _ = writeln!(w, "static PROGRAM_ID_{i}: AtomicU64 = AtomicU64::new(0);");
+        let _ = writeln!(w);
+        let _ = writeln!(w, "/// `PROGRAM_{i}` as code.");
+        let _ = writeln!(
+            w,
+            "fn classify_{i}(program: &Program, p: &Packet) -> Verdict {{"
+        );
+        let _ = writeln!(
+            w,
+            "    if program.id() != PROGRAM_ID_{i}.load(Ordering::Relaxed) {{"
+        );
+        let _ = writeln!(w, "        return program.classify(p);");
+        let _ = writeln!(w, "    }}");
+        let _ = writeln!(
+            w,
+            "    let Some(v) = View::of(p) else {{ return Verdict::NoNetworkHeader; }};"
+        );
+        let _ = writeln!(w, "    let mut at = 0;");
+        let _ = writeln!(w, "    loop {{");
+        let _ = writeln!(w, "        at = match at {{");
+        for (k, s) in program.steps().iter().enumerate() {
+            let _ = writeln!(
+                w,
+                "            {k} => if v.test(&PROGRAM_{i}[{k}]) {{ {} }} else {{ {} }},",
+                target(s.yes),
+                target(s.no)
+            );
+        }
+        let _ = writeln!(w, "            _ => return Verdict::Drop,");
+        let _ = writeln!(w, "        }};");
+        let _ = writeln!(w, "    }}");
+        let _ = writeln!(w, "}}");
+        let _ = writeln!(w);
+    }
+}
+
 /// Which elements generated code can borrow apart from the rest of the router.
 ///
 /// An element's calls reach further elements: its push outputs downstream, its pull inputs
@@ -777,13 +941,14 @@ impl Layout {
 /// per connection into the next element with that element's own `Ports`.
 fn emit_split_ports(
     w: &mut String,
+    input: &Input<'_>,
     i: usize,
-    name: &str,
     types: &[String],
     layout: &Layout,
     push_arms: &[(usize, usize, usize)],
     pull_arms: &[(usize, usize, usize)],
 ) {
+    let name = &input.info.flat.elements[i].name;
     let _ = writeln!(
         w,
         "/// Element {i}'s neighbours (`{name}`): every element its calls reach, borrowed apart from it."
@@ -807,11 +972,14 @@ fn emit_split_ports(
     );
     let _ = writeln!(w, "        match port {{");
     for &(fp, t, tp) in push_arms {
-        let _ = writeln!(
-            w,
-            "            {fp} => self.e{t}.push({tp}, p, &mut {}, cx),",
-            layout.ports_value(t, true)
+        let call = push_call(
+            input,
+            t,
+            &format!("self.e{t}"),
+            &format!("{tp}"),
+            &layout.ports_value(t, true),
         );
+        let _ = writeln!(w, "            {fp} => {call},");
     }
     let _ = writeln!(w, "            _ => drop(p),");
     let _ = writeln!(w, "        }}");
@@ -824,11 +992,14 @@ fn emit_split_ports(
     );
     let _ = writeln!(w, "        match port {{");
     for &(fp, t, tp) in push_arms {
-        let _ = writeln!(
-            w,
-            "            {fp} => self.e{t}.push_batch({tp}, batch, &mut {}, cx),",
-            layout.ports_value(t, true)
+        let call = push_batch_call(
+            input,
+            t,
+            &format!("self.e{t}"),
+            &format!("{tp}"),
+            &layout.ports_value(t, true),
         );
+        let _ = writeln!(w, "            {fp} => {call},");
     }
     let _ = writeln!(w, "            _ => batch.clear(),");
     let _ = writeln!(w, "        }}");
