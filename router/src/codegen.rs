@@ -3,13 +3,18 @@
 //!
 //! Shape of the generated code (see the snapshot test for `p2-iprouter-path.click`):
 //!
-//! - one struct, `Compiled`, with a field `eN: Option<Box<Type>>` per element and a queue
-//!   `qN` per element for pushes that arrive while it is busy (a push cycle);
-//! - per element, `push_N` / `push_batch_N` / `pull_N` functions: take the element out of
-//!   its field, call its `push` / `push_batch` / `pull` with a `PortsN` view, put it back,
-//!   then deliver anything that arrived for it meanwhile;
+//! - one struct, `Compiled`, with a field `eN` per element;
 //! - per element, `PortsN`, whose `Output::push` is a `match` on the output port with one
 //!   direct call per connection, and whose `Input::pull` does the same upstream;
+//! - an element that nothing it calls can call back (no push or pull cycle through it or
+//!   beyond it, the usual case) is a plain field, and its `PortsN` holds a `&mut` to each
+//!   element its calls reach, borrowed apart from it ([`Layout`]): a push is
+//!   `self.eT.push(port, p, &mut PortsT { .. }, cx)`, which rustc inlines into one function
+//!   per path, with no bookkeeping per hop;
+//! - any other element is an `Option<Box<_>>` with a queue `qN` for pushes that arrive
+//!   while it is busy: its `push_N` / `push_batch_N` / `pull_N` take it out of its field,
+//!   call it with a `PortsN` that holds the whole router, put it back, then deliver anything
+//!   that arrived for it meanwhile (elements on a push cycle push through an outbox);
 //! - `impl Graph for Compiled`: tasks, timers, initialization, cleanup and handlers, each a
 //!   static call per element;
 //! - `main`, which hands everything to `sluice_router::compiled::main`.
@@ -24,6 +29,7 @@ use alloc::vec::Vec;
 use core::fmt::Write as _;
 
 use crate::runtime::RouterInfo;
+use sluice_elements::ip::classify::{Program, Step, Target as Next};
 
 /// What kind of program to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +70,9 @@ pub struct Input<'a> {
     pub source_text: &'a str,
     /// The configuration's name, for messages.
     pub source_name: &'a str,
+    /// Per element, the decision program of an IPClassifier or IPFilter, as configured at
+    /// build time: generated as code (Click's `click-fastclassifier`).
+    pub programs: &'a [Option<Program>],
 }
 
 /// The public path of a class's Rust type: `sluice_elements::standard::counter::Counter`
@@ -105,18 +114,25 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w);
     let guest = input.target == Target::Guest;
+    let layout = Layout::of(input);
+    // Only elements that are not split need a box and a re-entry queue.
+    let boxed = layout.split.iter().any(|&s| !s);
     if guest {
         let _ = writeln!(w, "#![no_std]");
         let _ = writeln!(w, "#![no_main]");
         let _ = writeln!(w);
         let _ = writeln!(w, "extern crate alloc;");
         let _ = writeln!(w);
-        let _ = writeln!(w, "use alloc::boxed::Box;");
-        let _ = writeln!(w, "use alloc::collections::VecDeque;");
+        if boxed {
+            let _ = writeln!(w, "use alloc::boxed::Box;");
+            let _ = writeln!(w, "use alloc::collections::VecDeque;");
+        }
         let _ = writeln!(w, "use alloc::string::String;");
         let _ = writeln!(w, "use alloc::vec::Vec;");
     } else {
-        let _ = writeln!(w, "use std::collections::VecDeque;");
+        if boxed {
+            let _ = writeln!(w, "use std::collections::VecDeque;");
+        }
         let _ = writeln!(w, "use std::process::ExitCode;");
     }
     let _ = writeln!(w);
@@ -125,6 +141,14 @@ pub fn generate(input: &Input<'_>) -> String {
         w,
         "use sluice_elements::packet::{{Batch, Packet, Timestamp}};"
     );
+    let programs = (0..n).any(|i| compiled_program(input, i).is_some());
+    if programs {
+        let _ = writeln!(w, "use core::sync::atomic::{{AtomicU64, Ordering}};");
+        let _ = writeln!(
+            w,
+            "use sluice_elements::ip::classify::{{Program, Step, Target, Verdict, View}};"
+        );
+    }
     let _ = writeln!(w, "use sluice_router::compiled::Setup;");
     let _ = writeln!(w, "use sluice_router::runtime::Graph;");
     let _ = writeln!(w);
@@ -152,6 +176,8 @@ pub fn generate(input: &Input<'_>) -> String {
         })
         .collect();
 
+    emit_programs(w, input);
+
     // The struct.
     let _ = writeln!(
         w,
@@ -160,6 +186,10 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "pub struct Compiled {{");
     let cyclic_fields = on_push_cycle(input);
     for (i, ty) in types.iter().enumerate() {
+        if layout.split[i] {
+            let _ = writeln!(w, "    e{i}: {ty},");
+            continue;
+        }
         let _ = writeln!(w, "    e{i}: Option<Box<{ty}>>,");
         let _ = writeln!(w, "    q{i}: VecDeque<(usize, Packet)>,");
         if cyclic_fields[i] {
@@ -176,6 +206,39 @@ pub fn generate(input: &Input<'_>) -> String {
     // Delivery functions.
     let _ = writeln!(w, "impl Compiled {{");
     for (i, &on_cycle) in cyclic.iter().enumerate() {
+        if layout.split[i] {
+            let ports = layout.ports_from_compiled(i);
+            let _ = writeln!(w, "    #[inline]");
+            let _ = writeln!(
+                w,
+                "    fn push_{i}(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {{"
+            );
+            let _ = writeln!(
+                w,
+                "        {};",
+                push_call(input, i, &format!("self.e{i}"), "port", &ports)
+            );
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            let _ = writeln!(w, "    #[inline]");
+            let _ = writeln!(w, "    fn push_batch_{i}(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {{");
+            let _ = writeln!(
+                w,
+                "        {};",
+                push_batch_call(input, i, &format!("self.e{i}"), "port", &ports)
+            );
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            let _ = writeln!(w, "    #[inline]");
+            let _ = writeln!(
+                w,
+                "    fn pull_{i}(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {{"
+            );
+            let _ = writeln!(w, "        self.e{i}.pull(port, &mut {ports}, cx)");
+            let _ = writeln!(w, "    }}");
+            let _ = writeln!(w);
+            continue;
+        }
         if on_cycle {
             let _ = writeln!(
                 w,
@@ -234,7 +297,11 @@ pub fn generate(input: &Input<'_>) -> String {
         let _ = writeln!(w, "            self.q{i}.push_back((port, p));");
         let _ = writeln!(w, "            return;");
         let _ = writeln!(w, "        }};");
-        let _ = writeln!(w, "        e.push(port, p, &mut Ports{i}(self), cx);");
+        let _ = writeln!(
+            w,
+            "        {};",
+            push_call(input, i, "e", "port", &format!("Ports{i}(self)"))
+        );
         let _ = writeln!(w, "        self.e{i} = Some(e);");
         let _ = writeln!(
             w,
@@ -253,7 +320,8 @@ pub fn generate(input: &Input<'_>) -> String {
         let _ = writeln!(w, "        }};");
         let _ = writeln!(
             w,
-            "        e.push_batch(port, batch, &mut Ports{i}(self), cx);"
+            "        {};",
+            push_batch_call(input, i, "e", "port", &format!("Ports{i}(self)"))
         );
         let _ = writeln!(w, "        self.e{i} = Some(e);");
         let _ = writeln!(
@@ -308,6 +376,10 @@ pub fn generate(input: &Input<'_>) -> String {
         }
     }
     for i in 0..n {
+        if layout.split[i] {
+            emit_split_ports(w, input, i, &types, &layout, &push_arms[i], &pull_arms[i]);
+            continue;
+        }
         let _ = writeln!(
             w,
             "/// Element {i}'s neighbours (`{}`).",
@@ -364,6 +436,7 @@ pub fn generate(input: &Input<'_>) -> String {
     }
 
     // The Graph implementation.
+    let split = &layout.split;
     let each = |w: &mut String, body: &dyn Fn(usize) -> String| {
         for i in 0..n {
             let _ = writeln!(w, "{}", body(i));
@@ -376,7 +449,11 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "        match i {{");
     each(w, &|i| {
-        format!("            {i} => self.e{i}.as_mut().map_or(Ok(()), |e| e.initialize(cx)),")
+        if split[i] {
+            format!("            {i} => self.e{i}.initialize(cx),")
+        } else {
+            format!("            {i} => self.e{i}.as_mut().map_or(Ok(()), |e| e.initialize(cx)),")
+        }
     });
     let _ = writeln!(w, "            _ => Ok(()),");
     let _ = writeln!(w, "        }}");
@@ -388,19 +465,28 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "        let mut worked = false;");
     for (i, c) in info.classes.iter().enumerate() {
-        if c.task {
-            let _ = writeln!(w, "        if let Some(mut e) = self.e{i}.take() {{");
-            let _ = writeln!(
-                w,
-                "            worked |= e.run_task(&mut Ports{i}(self), cx);"
-            );
-            let _ = writeln!(w, "            self.e{i} = Some(e);");
-            let _ = writeln!(
-                w,
-                "            if !self.q{i}.is_empty() {{ self.drain_{i}(cx); }}"
-            );
-            let _ = writeln!(w, "        }}");
+        if !c.task {
+            continue;
         }
+        if split[i] {
+            let _ = writeln!(
+                w,
+                "        worked |= self.e{i}.run_task(&mut {}, cx);",
+                layout.ports_from_compiled(i)
+            );
+            continue;
+        }
+        let _ = writeln!(w, "        if let Some(mut e) = self.e{i}.take() {{");
+        let _ = writeln!(
+            w,
+            "            worked |= e.run_task(&mut Ports{i}(self), cx);"
+        );
+        let _ = writeln!(w, "            self.e{i} = Some(e);");
+        let _ = writeln!(
+            w,
+            "            if !self.q{i}.is_empty() {{ self.drain_{i}(cx); }}"
+        );
+        let _ = writeln!(w, "        }}");
     }
     let _ = writeln!(w, "        worked");
     let _ = writeln!(w, "    }}");
@@ -408,7 +494,12 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "    fn next_timer(&self) -> Option<Timestamp> {{");
     let _ = writeln!(w, "        let mut next: Option<Timestamp> = None;");
     each(w, &|i| {
-        format!("        if let Some(t) = self.e{i}.as_ref().and_then(|e| e.next_timer()) {{ next = Some(next.map_or(t, |n| n.min(t))); }}")
+        let timer = if split[i] {
+            format!("self.e{i}.next_timer()")
+        } else {
+            format!("self.e{i}.as_ref().and_then(|e| e.next_timer())")
+        };
+        format!("        if let Some(t) = {timer} {{ next = Some(next.map_or(t, |n| n.min(t))); }}")
     });
     let _ = writeln!(w, "        next");
     let _ = writeln!(w, "    }}");
@@ -419,6 +510,12 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "        let mut worked = false;");
     each(w, &|i| {
+        if split[i] {
+            return format!(
+                "        if self.e{i}.next_timer().is_some_and(|t| t <= now) {{\n            self.e{i}.run_timer(&mut {}, cx);\n            worked = true;\n        }}",
+                layout.ports_from_compiled(i)
+            );
+        }
         format!(
             "        if self.e{i}.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {{\n            if let Some(mut e) = self.e{i}.take() {{\n                e.run_timer(&mut Ports{i}(self), cx);\n                self.e{i} = Some(e);\n                if !self.q{i}.is_empty() {{ self.drain_{i}(cx); }}\n                worked = true;\n            }}\n        }}"
         )
@@ -432,7 +529,11 @@ pub fn generate(input: &Input<'_>) -> String {
     );
     let _ = writeln!(w, "        match i {{");
     each(w, &|i| {
-        format!("            {i} => if let Some(e) = self.e{i}.as_mut() {{ e.cleanup(cx) }},")
+        if split[i] {
+            format!("            {i} => self.e{i}.cleanup(cx),")
+        } else {
+            format!("            {i} => if let Some(e) = self.e{i}.as_mut() {{ e.cleanup(cx) }},")
+        }
     });
     let _ = writeln!(w, "            _ => {{}}");
     let _ = writeln!(w, "        }}");
@@ -441,7 +542,11 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "    fn read_handler(&self, i: usize, h: &str, hcx: &HandlerContext) -> Result<String, HandlerError> {{");
     let _ = writeln!(w, "        match i {{");
     each(w, &|i| {
-        format!("            {i} => self.e{i}.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),")
+        if split[i] {
+            format!("            {i} => self.e{i}.read_handler(h, hcx),")
+        } else {
+            format!("            {i} => self.e{i}.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),")
+        }
     });
     let _ = writeln!(w, "            _ => Err(HandlerError::NoSuchHandler),");
     let _ = writeln!(w, "        }}");
@@ -450,7 +555,11 @@ pub fn generate(input: &Input<'_>) -> String {
     let _ = writeln!(w, "    fn write_handler(&mut self, i: usize, h: &str, v: &str, hcx: &HandlerContext) -> Result<(), HandlerError> {{");
     let _ = writeln!(w, "        match i {{");
     each(w, &|i| {
-        format!("            {i} => self.e{i}.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),")
+        if split[i] {
+            format!("            {i} => self.e{i}.write_handler(h, v, hcx),")
+        } else {
+            format!("            {i} => self.e{i}.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),")
+        }
     });
     let _ = writeln!(w, "            _ => Err(HandlerError::NoSuchHandler),");
     let _ = writeln!(w, "        }}");
@@ -460,15 +569,52 @@ pub fn generate(input: &Input<'_>) -> String {
 
     // Construction and main.
     let _ = writeln!(w, "fn build(s: &Setup) -> Result<Compiled, String> {{");
-    let _ = writeln!(w, "    Ok(Compiled {{");
+    let _ = writeln!(
+        w,
+        "    {}",
+        if programs {
+            "let c = Compiled {"
+        } else {
+            "Ok(Compiled {"
+        }
+    );
     for (i, &on_cycle) in cyclic_fields.iter().enumerate() {
+        if split[i] {
+            let _ = writeln!(w, "        e{i}: s.configure({i})?,");
+            continue;
+        }
         let _ = writeln!(w, "        e{i}: Some(Box::new(s.configure({i})?)),");
         let _ = writeln!(w, "        q{i}: VecDeque::new(),");
         if on_cycle {
             let _ = writeln!(w, "        o{i}: Vec::new(),");
         }
     }
-    let _ = writeln!(w, "    }})");
+    if !programs {
+        let _ = writeln!(w, "    }})");
+    } else {
+        let _ = writeln!(w, "    }};");
+    }
+    for i in (0..n).filter(|&i| compiled_program(input, i).is_some()) {
+        let program = if split[i] {
+            format!("Some(c.e{i}.program())")
+        } else {
+            format!("c.e{i}.as_ref().map(|e| e.program())")
+        };
+        let _ = writeln!(w, "    if let Some(program) = {program} {{");
+        let _ = writeln!(
+            w,
+            "        if program.entry() == Target::Step(0) && program.steps() == PROGRAM_{i} {{"
+        );
+        let _ = writeln!(
+            w,
+            "            PROGRAM_ID_{i}.store(program.id(), Ordering::Relaxed);"
+        );
+        let _ = writeln!(w, "        }}");
+        let _ = writeln!(w, "    }}");
+    }
+    if programs {
+        let _ = writeln!(w, "    Ok(c)");
+    }
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
     if guest {
@@ -581,6 +727,302 @@ fn emit_setup(w: &mut String, input: &Input<'_>, types: &[String]) {
         bools(input.output_pull)
     );
     let _ = writeln!(w, "    Setup::from_parts(flat, classes, resolved)");
+    let _ = writeln!(w, "}}");
+    let _ = writeln!(w);
+}
+
+/// Element `i`'s decision program, if it is generated as code: a program that starts at
+/// step 0 (one that sends every packet one way has no steps to compile).
+fn compiled_program<'a>(input: &Input<'a>, i: usize) -> Option<&'a Program> {
+    let program = input.programs.get(i)?.as_ref()?;
+    (program.entry() == Next::Step(0) && !program.steps().is_empty()).then_some(program)
+}
+
+/// A call that pushes `p` into element `i` (`elem`) on input `port`, with `ports`. A
+/// classifier compiled to code gets its program's function.
+fn push_call(input: &Input<'_>, i: usize, elem: &str, port: &str, ports: &str) -> String {
+    if compiled_program(input, i).is_some() {
+        format!("{elem}.push_with(p, &mut {ports}, cx, classify_{i})")
+    } else {
+        format!("{elem}.push({port}, p, &mut {ports}, cx)")
+    }
+}
+
+/// A call that pushes `batch` into element `i`, as [`push_call`] does a packet.
+fn push_batch_call(input: &Input<'_>, i: usize, elem: &str, port: &str, ports: &str) -> String {
+    if compiled_program(input, i).is_some() {
+        format!(
+            "for p in batch.drain() {{ {} }}",
+            push_call(input, i, elem, port, ports)
+        )
+    } else {
+        format!("{elem}.push_batch({port}, batch, &mut {ports}, cx)")
+    }
+}
+
+/// The decision programs of IPClassifier and IPFilter elements as code (Click's
+/// `click-fastclassifier`): per element, its steps as a constant and a function with one
+/// `match` arm per step, each testing its step with the element's own [`View::test`], so
+/// rustc knows every offset, mask and value. The function runs only while the element
+/// still has the program it was generated from (`PROGRAM_ID_N`, set by `build` when the
+/// configured program equals the constant; a handler write gives the element a new
+/// program, with a new id): otherwise it defers to [`Program::classify`].
+///
+/// [`View::test`]: sluice_elements::ip::classify::View::test
+fn emit_programs(w: &mut String, input: &Input<'_>) {
+    let target = |t: Next| match t {
+        Next::Step(k) => format!("{k}"),
+        Next::Output(n) => format!("return Verdict::Output({n})"),
+        Next::Drop => String::from("return Verdict::Drop"),
+    };
+    let target_value = |t: Next| match t {
+        Next::Step(k) => format!("Target::Step({k})"),
+        Next::Output(n) => format!("Target::Output({n})"),
+        Next::Drop => String::from("Target::Drop"),
+    };
+    for i in 0..input.info.flat.elements.len() {
+        let Some(program) = compiled_program(input, i) else {
+            continue;
+        };
+        let e = &input.info.flat.elements[i];
+        let _ = writeln!(w, "/// `{}`'s decision program ({}).", e.name, e.class);
+        let _ = writeln!(w, "const PROGRAM_{i}: &[Step] = &[");
+        for s in program.steps() {
+            let Step {
+                offset,
+                value,
+                mask,
+                short_yes,
+                yes,
+                no,
+            } = *s;
+            let _ = writeln!(
+                w,
+                "    Step {{ offset: {offset}, value: {value:#010x}, mask: {mask:#010x}, short_yes: {short_yes}, yes: {}, no: {} }},",
+                target_value(yes),
+                target_value(no)
+            );
+        }
+        let _ = writeln!(w, "];");
+        let _ = writeln!(w);
+        let _ = writeln!(
+            w,
+            "/// The id of `{}`'s program while it equals `PROGRAM_{i}`.",
+            e.name
+        );
+        let _ = writeln!(w, "static PROGRAM_ID_{i}: AtomicU64 = AtomicU64::new(0);");
+        let _ = writeln!(w);
+        let _ = writeln!(w, "/// `PROGRAM_{i}` as code.");
+        let _ = writeln!(
+            w,
+            "fn classify_{i}(program: &Program, p: &Packet) -> Verdict {{"
+        );
+        let _ = writeln!(
+            w,
+            "    if program.id() != PROGRAM_ID_{i}.load(Ordering::Relaxed) {{"
+        );
+        let _ = writeln!(w, "        return program.classify(p);");
+        let _ = writeln!(w, "    }}");
+        let _ = writeln!(
+            w,
+            "    let Some(v) = View::of(p) else {{ return Verdict::NoNetworkHeader; }};"
+        );
+        let _ = writeln!(w, "    let mut at = 0;");
+        let _ = writeln!(w, "    loop {{");
+        let _ = writeln!(w, "        at = match at {{");
+        for (k, s) in program.steps().iter().enumerate() {
+            let _ = writeln!(
+                w,
+                "            {k} => if v.test(&PROGRAM_{i}[{k}]) {{ {} }} else {{ {} }},",
+                target(s.yes),
+                target(s.no)
+            );
+        }
+        let _ = writeln!(w, "            _ => return Verdict::Drop,");
+        let _ = writeln!(w, "        }};");
+        let _ = writeln!(w, "    }}");
+        let _ = writeln!(w, "}}");
+        let _ = writeln!(w);
+    }
+}
+
+/// Which elements generated code can borrow apart from the rest of the router.
+///
+/// An element's calls reach further elements: its push outputs downstream, its pull inputs
+/// upstream, and from those on. When no element it reaches can reach it back (and none of
+/// them lies on such a cycle), it is "split": it is a plain field of `Compiled`, and its
+/// `PortsN` holds a `&mut` to each element it reaches, borrowed apart from it, so a push is
+/// a direct call with no take-and-put-back and no re-entry queue (Rust's borrow checker
+/// proves that nothing can reach the element while it runs). Other elements keep the
+/// `Option<Box<_>>` field and the queue that catch a re-entrant push.
+struct Layout {
+    /// Per element, the elements its calls can reach, in index order.
+    reach: Vec<Vec<usize>>,
+    /// Per element, true if it and every element it reaches lie on no cycle of calls.
+    split: Vec<bool>,
+}
+
+impl Layout {
+    fn of(input: &Input<'_>) -> Layout {
+        let n = input.info.flat.elements.len();
+        let mut next: Vec<Vec<usize>> = (0..n).map(|_| Vec::new()).collect();
+        for c in &input.info.flat.connections {
+            let (f, fp, t) = (c.from.element, c.from.port as usize, c.to.element);
+            if f >= n || t >= n {
+                continue;
+            }
+            let pulled = input
+                .output_pull
+                .get(f)
+                .and_then(|v| v.get(fp))
+                .copied()
+                .unwrap_or(false);
+            // A push is a call from the upstream element; a pull, from the downstream one.
+            if pulled {
+                next[t].push(f);
+            } else {
+                next[f].push(t);
+            }
+        }
+        let reach: Vec<Vec<usize>> = (0..n)
+            .map(|start| {
+                let mut seen = alloc::vec![false; n];
+                let mut stack: Vec<usize> = next[start].clone();
+                while let Some(e) = stack.pop() {
+                    if !seen[e] {
+                        seen[e] = true;
+                        stack.extend(&next[e]);
+                    }
+                }
+                (0..n).filter(|&e| seen[e]).collect()
+            })
+            .collect();
+        let on_cycle: Vec<bool> = (0..n).map(|i| reach[i].contains(&i)).collect();
+        let split = (0..n)
+            .map(|i| !on_cycle[i] && reach[i].iter().all(|&e| !on_cycle[e]))
+            .collect();
+        Layout { reach, split }
+    }
+
+    /// `PortsN`'s type in an `impl` header.
+    fn ports_type(&self, i: usize) -> String {
+        if self.reach[i].is_empty() {
+            format!("Ports{i}")
+        } else {
+            format!("Ports{i}<'_>")
+        }
+    }
+
+    /// A split element's `PortsN`, borrowed from `Compiled`'s fields (`deref` false) or from
+    /// another `Ports`' references (`deref` true).
+    fn ports_value(&self, i: usize, deref: bool) -> String {
+        if self.reach[i].is_empty() {
+            return format!("Ports{i}");
+        }
+        let star = if deref { "*" } else { "" };
+        let fields: Vec<String> = self.reach[i]
+            .iter()
+            .map(|e| format!("e{e}: &mut {star}self.e{e}"))
+            .collect();
+        format!("Ports{i} {{ {} }}", fields.join(", "))
+    }
+
+    /// Element `i`'s ports as `Compiled`'s methods build them.
+    fn ports_from_compiled(&self, i: usize) -> String {
+        if self.split[i] {
+            self.ports_value(i, false)
+        } else {
+            format!("Ports{i}(self)")
+        }
+    }
+}
+
+/// A split element's `PortsN`: a `&mut` to every element it reaches, and one direct call
+/// per connection into the next element with that element's own `Ports`.
+fn emit_split_ports(
+    w: &mut String,
+    input: &Input<'_>,
+    i: usize,
+    types: &[String],
+    layout: &Layout,
+    push_arms: &[(usize, usize, usize)],
+    pull_arms: &[(usize, usize, usize)],
+) {
+    let name = &input.info.flat.elements[i].name;
+    let _ = writeln!(
+        w,
+        "/// Element {i}'s neighbours (`{name}`): every element its calls reach, borrowed apart from it."
+    );
+    if layout.reach[i].is_empty() {
+        let _ = writeln!(w, "struct Ports{i};");
+    } else {
+        let _ = writeln!(w, "struct Ports{i}<'a> {{");
+        for &e in &layout.reach[i] {
+            let _ = writeln!(w, "    e{e}: &'a mut {},", types[e]);
+        }
+        let _ = writeln!(w, "}}");
+    }
+    let _ = writeln!(w);
+    let ty = layout.ports_type(i);
+    let _ = writeln!(w, "impl Output for {ty} {{");
+    let _ = writeln!(w, "    #[inline]");
+    let _ = writeln!(
+        w,
+        "    fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {{"
+    );
+    let _ = writeln!(w, "        match port {{");
+    for &(fp, t, tp) in push_arms {
+        let call = push_call(
+            input,
+            t,
+            &format!("self.e{t}"),
+            &format!("{tp}"),
+            &layout.ports_value(t, true),
+        );
+        let _ = writeln!(w, "            {fp} => {call},");
+    }
+    let _ = writeln!(w, "            _ => drop(p),");
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "    #[inline]");
+    let _ = writeln!(
+        w,
+        "    fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {{"
+    );
+    let _ = writeln!(w, "        match port {{");
+    for &(fp, t, tp) in push_arms {
+        let call = push_batch_call(
+            input,
+            t,
+            &format!("self.e{t}"),
+            &format!("{tp}"),
+            &layout.ports_value(t, true),
+        );
+        let _ = writeln!(w, "            {fp} => {call},");
+    }
+    let _ = writeln!(w, "            _ => batch.clear(),");
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
+    let _ = writeln!(w, "}}");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "impl Input for {ty} {{");
+    let _ = writeln!(w, "    #[inline]");
+    let _ = writeln!(
+        w,
+        "    fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {{"
+    );
+    let _ = writeln!(w, "        match port {{");
+    for &(tp, f, fp) in pull_arms {
+        let _ = writeln!(
+            w,
+            "            {tp} => self.e{f}.pull({fp}, &mut {}, cx),",
+            layout.ports_value(f, true)
+        );
+    }
+    let _ = writeln!(w, "            _ => None,");
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
 }

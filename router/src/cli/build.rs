@@ -6,7 +6,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use super::load::{load, Source};
+use sluice_elements::ip::classify::{IPClassifier, IPFilter, Program};
+
 use crate::codegen::{self, Input};
+use crate::compiled::Setup;
 use crate::diagnostics::{self, Style};
 use crate::runtime::RouterInfo;
 
@@ -73,6 +76,12 @@ pub fn generate_for(
         classes: instance.classes,
         ports: instance.resolved.ports.clone(),
     };
+    let setup = Setup::from_parts(
+        info.flat.clone(),
+        info.classes.clone(),
+        instance.resolved.clone(),
+    );
+    let programs = decision_programs(&setup);
     Ok(codegen::generate(&Input {
         target,
         info: &info,
@@ -80,7 +89,27 @@ pub fn generate_for(
         output_pull: &instance.resolved.output_pull,
         source_text: &text,
         source_name: &name,
+        programs: &programs,
     }))
+}
+
+/// The decision programs of the configuration's IPClassifier and IPFilter elements,
+/// configured as the program will configure them, for the generator to compile to code.
+fn decision_programs(setup: &Setup) -> Vec<Option<Program>> {
+    let elements = &setup.info.flat.elements;
+    (0..elements.len())
+        .map(|i| match elements[i].class.as_str() {
+            "IPClassifier" => setup
+                .configure::<IPClassifier>(i)
+                .ok()
+                .map(|e| e.program().clone()),
+            "IPFilter" => setup
+                .configure::<IPFilter>(i)
+                .ok()
+                .map(|e| e.program().clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Compiles generated source into a program at `output`; returns the seconds it took.

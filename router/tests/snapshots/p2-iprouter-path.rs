@@ -27,7 +27,6 @@
 
 #![allow(clippy::all, dead_code, unused_mut, unused_variables, non_snake_case)]
 
-use std::collections::VecDeque;
 use std::process::ExitCode;
 
 use sluice_elements::element::{Context, Element, HandlerContext, HandlerError, Handlers, Input, Output};
@@ -41,870 +40,410 @@ const CLASSES: &[&str] = &["InfiniteSource", "Classifier", "Paint", "Strip", "Ch
 
 /// The router: one field per element, of its concrete type.
 pub struct Compiled {
-    e0: Option<Box<sluice_elements::queue::InfiniteSource>>,
-    q0: VecDeque<(usize, Packet)>,
-    e1: Option<Box<sluice_elements::standard::Classifier>>,
-    q1: VecDeque<(usize, Packet)>,
-    e2: Option<Box<sluice_elements::standard::Paint>>,
-    q2: VecDeque<(usize, Packet)>,
-    e3: Option<Box<sluice_elements::standard::Strip>>,
-    q3: VecDeque<(usize, Packet)>,
-    e4: Option<Box<sluice_elements::ip::CheckIPHeader>>,
-    q4: VecDeque<(usize, Packet)>,
-    e5: Option<Box<sluice_elements::ip::GetIPAddress>>,
-    q5: VecDeque<(usize, Packet)>,
-    e6: Option<Box<sluice_elements::ip::classify::RadixIPLookup>>,
-    q6: VecDeque<(usize, Packet)>,
-    e7: Option<Box<sluice_elements::standard::Discard>>,
-    q7: VecDeque<(usize, Packet)>,
-    e8: Option<Box<sluice_elements::standard::Discard>>,
-    q8: VecDeque<(usize, Packet)>,
-    e9: Option<Box<sluice_elements::standard::Discard>>,
-    q9: VecDeque<(usize, Packet)>,
-    e10: Option<Box<sluice_elements::ip::DropBroadcasts>>,
-    q10: VecDeque<(usize, Packet)>,
-    e11: Option<Box<sluice_elements::standard::PaintTee>>,
-    q11: VecDeque<(usize, Packet)>,
-    e12: Option<Box<sluice_elements::ip::IPGWOptions>>,
-    q12: VecDeque<(usize, Packet)>,
-    e13: Option<Box<sluice_elements::ip::FixIPSrc>>,
-    q13: VecDeque<(usize, Packet)>,
-    e14: Option<Box<sluice_elements::ip::DecIPTTL>>,
-    q14: VecDeque<(usize, Packet)>,
-    e15: Option<Box<sluice_elements::ip::IPFragmenter>>,
-    q15: VecDeque<(usize, Packet)>,
-    e16: Option<Box<sluice_elements::ethernet::EtherEncap>>,
-    q16: VecDeque<(usize, Packet)>,
-    e17: Option<Box<sluice_elements::standard::Counter>>,
-    q17: VecDeque<(usize, Packet)>,
-    e18: Option<Box<sluice_elements::standard::Discard>>,
-    q18: VecDeque<(usize, Packet)>,
-    e19: Option<Box<sluice_elements::standard::Discard>>,
-    q19: VecDeque<(usize, Packet)>,
-    e20: Option<Box<sluice_elements::standard::Discard>>,
-    q20: VecDeque<(usize, Packet)>,
-    e21: Option<Box<sluice_elements::standard::Discard>>,
-    q21: VecDeque<(usize, Packet)>,
-    e22: Option<Box<sluice_elements::standard::Discard>>,
-    q22: VecDeque<(usize, Packet)>,
+    e0: sluice_elements::queue::InfiniteSource,
+    e1: sluice_elements::standard::Classifier,
+    e2: sluice_elements::standard::Paint,
+    e3: sluice_elements::standard::Strip,
+    e4: sluice_elements::ip::CheckIPHeader,
+    e5: sluice_elements::ip::GetIPAddress,
+    e6: sluice_elements::ip::classify::RadixIPLookup,
+    e7: sluice_elements::standard::Discard,
+    e8: sluice_elements::standard::Discard,
+    e9: sluice_elements::standard::Discard,
+    e10: sluice_elements::ip::DropBroadcasts,
+    e11: sluice_elements::standard::PaintTee,
+    e12: sluice_elements::ip::IPGWOptions,
+    e13: sluice_elements::ip::FixIPSrc,
+    e14: sluice_elements::ip::DecIPTTL,
+    e15: sluice_elements::ip::IPFragmenter,
+    e16: sluice_elements::ethernet::EtherEncap,
+    e17: sluice_elements::standard::Counter,
+    e18: sluice_elements::standard::Discard,
+    e19: sluice_elements::standard::Discard,
+    e20: sluice_elements::standard::Discard,
+    e21: sluice_elements::standard::Discard,
+    e22: sluice_elements::standard::Discard,
 }
 
 impl Compiled {
     #[inline]
     fn push_0(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e0.take() else {
-            self.q0.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports0(self), cx);
-        self.e0 = Some(e);
-        if !self.q0.is_empty() { self.drain_0(cx); }
+        self.e0.push(port, p, &mut Ports0 { e1: &mut self.e1, e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_0(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e0.take() else {
-            self.q0.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports0(self), cx);
-        self.e0 = Some(e);
-        if !self.q0.is_empty() { self.drain_0(cx); }
-    }
-
-    #[cold]
-    fn drain_0(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q0.pop_front() { self.push_0(port, p, cx); }
+        self.e0.push_batch(port, batch, &mut Ports0 { e1: &mut self.e1, e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_0(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e0.take()?;
-        let p = e.pull(port, &mut Ports0(self), cx);
-        self.e0 = Some(e);
-        p
+        self.e0.pull(port, &mut Ports0 { e1: &mut self.e1, e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_1(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e1.take() else {
-            self.q1.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports1(self), cx);
-        self.e1 = Some(e);
-        if !self.q1.is_empty() { self.drain_1(cx); }
+        self.e1.push(port, p, &mut Ports1 { e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_1(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e1.take() else {
-            self.q1.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports1(self), cx);
-        self.e1 = Some(e);
-        if !self.q1.is_empty() { self.drain_1(cx); }
-    }
-
-    #[cold]
-    fn drain_1(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q1.pop_front() { self.push_1(port, p, cx); }
+        self.e1.push_batch(port, batch, &mut Ports1 { e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_1(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e1.take()?;
-        let p = e.pull(port, &mut Ports1(self), cx);
-        self.e1 = Some(e);
-        p
+        self.e1.pull(port, &mut Ports1 { e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_2(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e2.take() else {
-            self.q2.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports2(self), cx);
-        self.e2 = Some(e);
-        if !self.q2.is_empty() { self.drain_2(cx); }
+        self.e2.push(port, p, &mut Ports2 { e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_2(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e2.take() else {
-            self.q2.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports2(self), cx);
-        self.e2 = Some(e);
-        if !self.q2.is_empty() { self.drain_2(cx); }
-    }
-
-    #[cold]
-    fn drain_2(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q2.pop_front() { self.push_2(port, p, cx); }
+        self.e2.push_batch(port, batch, &mut Ports2 { e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_2(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e2.take()?;
-        let p = e.pull(port, &mut Ports2(self), cx);
-        self.e2 = Some(e);
-        p
+        self.e2.pull(port, &mut Ports2 { e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_3(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e3.take() else {
-            self.q3.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports3(self), cx);
-        self.e3 = Some(e);
-        if !self.q3.is_empty() { self.drain_3(cx); }
+        self.e3.push(port, p, &mut Ports3 { e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_3(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e3.take() else {
-            self.q3.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports3(self), cx);
-        self.e3 = Some(e);
-        if !self.q3.is_empty() { self.drain_3(cx); }
-    }
-
-    #[cold]
-    fn drain_3(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q3.pop_front() { self.push_3(port, p, cx); }
+        self.e3.push_batch(port, batch, &mut Ports3 { e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_3(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e3.take()?;
-        let p = e.pull(port, &mut Ports3(self), cx);
-        self.e3 = Some(e);
-        p
+        self.e3.pull(port, &mut Ports3 { e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_4(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e4.take() else {
-            self.q4.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports4(self), cx);
-        self.e4 = Some(e);
-        if !self.q4.is_empty() { self.drain_4(cx); }
+        self.e4.push(port, p, &mut Ports4 { e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_4(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e4.take() else {
-            self.q4.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports4(self), cx);
-        self.e4 = Some(e);
-        if !self.q4.is_empty() { self.drain_4(cx); }
-    }
-
-    #[cold]
-    fn drain_4(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q4.pop_front() { self.push_4(port, p, cx); }
+        self.e4.push_batch(port, batch, &mut Ports4 { e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_4(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e4.take()?;
-        let p = e.pull(port, &mut Ports4(self), cx);
-        self.e4 = Some(e);
-        p
+        self.e4.pull(port, &mut Ports4 { e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_5(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e5.take() else {
-            self.q5.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports5(self), cx);
-        self.e5 = Some(e);
-        if !self.q5.is_empty() { self.drain_5(cx); }
+        self.e5.push(port, p, &mut Ports5 { e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_5(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e5.take() else {
-            self.q5.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports5(self), cx);
-        self.e5 = Some(e);
-        if !self.q5.is_empty() { self.drain_5(cx); }
-    }
-
-    #[cold]
-    fn drain_5(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q5.pop_front() { self.push_5(port, p, cx); }
+        self.e5.push_batch(port, batch, &mut Ports5 { e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_5(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e5.take()?;
-        let p = e.pull(port, &mut Ports5(self), cx);
-        self.e5 = Some(e);
-        p
+        self.e5.pull(port, &mut Ports5 { e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_6(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e6.take() else {
-            self.q6.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports6(self), cx);
-        self.e6 = Some(e);
-        if !self.q6.is_empty() { self.drain_6(cx); }
+        self.e6.push(port, p, &mut Ports6 { e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_6(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e6.take() else {
-            self.q6.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports6(self), cx);
-        self.e6 = Some(e);
-        if !self.q6.is_empty() { self.drain_6(cx); }
-    }
-
-    #[cold]
-    fn drain_6(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q6.pop_front() { self.push_6(port, p, cx); }
+        self.e6.push_batch(port, batch, &mut Ports6 { e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_6(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e6.take()?;
-        let p = e.pull(port, &mut Ports6(self), cx);
-        self.e6 = Some(e);
-        p
+        self.e6.pull(port, &mut Ports6 { e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_7(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e7.take() else {
-            self.q7.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports7(self), cx);
-        self.e7 = Some(e);
-        if !self.q7.is_empty() { self.drain_7(cx); }
+        self.e7.push(port, p, &mut Ports7, cx);
     }
 
     #[inline]
     fn push_batch_7(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e7.take() else {
-            self.q7.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports7(self), cx);
-        self.e7 = Some(e);
-        if !self.q7.is_empty() { self.drain_7(cx); }
-    }
-
-    #[cold]
-    fn drain_7(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q7.pop_front() { self.push_7(port, p, cx); }
+        self.e7.push_batch(port, batch, &mut Ports7, cx);
     }
 
     #[inline]
     fn pull_7(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e7.take()?;
-        let p = e.pull(port, &mut Ports7(self), cx);
-        self.e7 = Some(e);
-        p
+        self.e7.pull(port, &mut Ports7, cx)
     }
 
     #[inline]
     fn push_8(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e8.take() else {
-            self.q8.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports8(self), cx);
-        self.e8 = Some(e);
-        if !self.q8.is_empty() { self.drain_8(cx); }
+        self.e8.push(port, p, &mut Ports8, cx);
     }
 
     #[inline]
     fn push_batch_8(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e8.take() else {
-            self.q8.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports8(self), cx);
-        self.e8 = Some(e);
-        if !self.q8.is_empty() { self.drain_8(cx); }
-    }
-
-    #[cold]
-    fn drain_8(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q8.pop_front() { self.push_8(port, p, cx); }
+        self.e8.push_batch(port, batch, &mut Ports8, cx);
     }
 
     #[inline]
     fn pull_8(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e8.take()?;
-        let p = e.pull(port, &mut Ports8(self), cx);
-        self.e8 = Some(e);
-        p
+        self.e8.pull(port, &mut Ports8, cx)
     }
 
     #[inline]
     fn push_9(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e9.take() else {
-            self.q9.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports9(self), cx);
-        self.e9 = Some(e);
-        if !self.q9.is_empty() { self.drain_9(cx); }
+        self.e9.push(port, p, &mut Ports9, cx);
     }
 
     #[inline]
     fn push_batch_9(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e9.take() else {
-            self.q9.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports9(self), cx);
-        self.e9 = Some(e);
-        if !self.q9.is_empty() { self.drain_9(cx); }
-    }
-
-    #[cold]
-    fn drain_9(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q9.pop_front() { self.push_9(port, p, cx); }
+        self.e9.push_batch(port, batch, &mut Ports9, cx);
     }
 
     #[inline]
     fn pull_9(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e9.take()?;
-        let p = e.pull(port, &mut Ports9(self), cx);
-        self.e9 = Some(e);
-        p
+        self.e9.pull(port, &mut Ports9, cx)
     }
 
     #[inline]
     fn push_10(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e10.take() else {
-            self.q10.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports10(self), cx);
-        self.e10 = Some(e);
-        if !self.q10.is_empty() { self.drain_10(cx); }
+        self.e10.push(port, p, &mut Ports10 { e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_10(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e10.take() else {
-            self.q10.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports10(self), cx);
-        self.e10 = Some(e);
-        if !self.q10.is_empty() { self.drain_10(cx); }
-    }
-
-    #[cold]
-    fn drain_10(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q10.pop_front() { self.push_10(port, p, cx); }
+        self.e10.push_batch(port, batch, &mut Ports10 { e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_10(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e10.take()?;
-        let p = e.pull(port, &mut Ports10(self), cx);
-        self.e10 = Some(e);
-        p
+        self.e10.pull(port, &mut Ports10 { e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_11(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e11.take() else {
-            self.q11.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports11(self), cx);
-        self.e11 = Some(e);
-        if !self.q11.is_empty() { self.drain_11(cx); }
+        self.e11.push(port, p, &mut Ports11 { e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_11(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e11.take() else {
-            self.q11.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports11(self), cx);
-        self.e11 = Some(e);
-        if !self.q11.is_empty() { self.drain_11(cx); }
-    }
-
-    #[cold]
-    fn drain_11(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q11.pop_front() { self.push_11(port, p, cx); }
+        self.e11.push_batch(port, batch, &mut Ports11 { e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_11(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e11.take()?;
-        let p = e.pull(port, &mut Ports11(self), cx);
-        self.e11 = Some(e);
-        p
+        self.e11.pull(port, &mut Ports11 { e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_12(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e12.take() else {
-            self.q12.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports12(self), cx);
-        self.e12 = Some(e);
-        if !self.q12.is_empty() { self.drain_12(cx); }
+        self.e12.push(port, p, &mut Ports12 { e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_12(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e12.take() else {
-            self.q12.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports12(self), cx);
-        self.e12 = Some(e);
-        if !self.q12.is_empty() { self.drain_12(cx); }
-    }
-
-    #[cold]
-    fn drain_12(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q12.pop_front() { self.push_12(port, p, cx); }
+        self.e12.push_batch(port, batch, &mut Ports12 { e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_12(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e12.take()?;
-        let p = e.pull(port, &mut Ports12(self), cx);
-        self.e12 = Some(e);
-        p
+        self.e12.pull(port, &mut Ports12 { e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_13(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e13.take() else {
-            self.q13.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports13(self), cx);
-        self.e13 = Some(e);
-        if !self.q13.is_empty() { self.drain_13(cx); }
+        self.e13.push(port, p, &mut Ports13 { e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_13(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e13.take() else {
-            self.q13.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports13(self), cx);
-        self.e13 = Some(e);
-        if !self.q13.is_empty() { self.drain_13(cx); }
-    }
-
-    #[cold]
-    fn drain_13(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q13.pop_front() { self.push_13(port, p, cx); }
+        self.e13.push_batch(port, batch, &mut Ports13 { e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_13(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e13.take()?;
-        let p = e.pull(port, &mut Ports13(self), cx);
-        self.e13 = Some(e);
-        p
+        self.e13.pull(port, &mut Ports13 { e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_14(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e14.take() else {
-            self.q14.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports14(self), cx);
-        self.e14 = Some(e);
-        if !self.q14.is_empty() { self.drain_14(cx); }
+        self.e14.push(port, p, &mut Ports14 { e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_14(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e14.take() else {
-            self.q14.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports14(self), cx);
-        self.e14 = Some(e);
-        if !self.q14.is_empty() { self.drain_14(cx); }
-    }
-
-    #[cold]
-    fn drain_14(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q14.pop_front() { self.push_14(port, p, cx); }
+        self.e14.push_batch(port, batch, &mut Ports14 { e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e21: &mut self.e21, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_14(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e14.take()?;
-        let p = e.pull(port, &mut Ports14(self), cx);
-        self.e14 = Some(e);
-        p
+        self.e14.pull(port, &mut Ports14 { e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e21: &mut self.e21, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_15(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e15.take() else {
-            self.q15.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports15(self), cx);
-        self.e15 = Some(e);
-        if !self.q15.is_empty() { self.drain_15(cx); }
+        self.e15.push(port, p, &mut Ports15 { e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn push_batch_15(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e15.take() else {
-            self.q15.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports15(self), cx);
-        self.e15 = Some(e);
-        if !self.q15.is_empty() { self.drain_15(cx); }
-    }
-
-    #[cold]
-    fn drain_15(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q15.pop_front() { self.push_15(port, p, cx); }
+        self.e15.push_batch(port, batch, &mut Ports15 { e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e22: &mut self.e22 }, cx);
     }
 
     #[inline]
     fn pull_15(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e15.take()?;
-        let p = e.pull(port, &mut Ports15(self), cx);
-        self.e15 = Some(e);
-        p
+        self.e15.pull(port, &mut Ports15 { e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e22: &mut self.e22 }, cx)
     }
 
     #[inline]
     fn push_16(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e16.take() else {
-            self.q16.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports16(self), cx);
-        self.e16 = Some(e);
-        if !self.q16.is_empty() { self.drain_16(cx); }
+        self.e16.push(port, p, &mut Ports16 { e17: &mut self.e17, e18: &mut self.e18 }, cx);
     }
 
     #[inline]
     fn push_batch_16(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e16.take() else {
-            self.q16.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports16(self), cx);
-        self.e16 = Some(e);
-        if !self.q16.is_empty() { self.drain_16(cx); }
-    }
-
-    #[cold]
-    fn drain_16(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q16.pop_front() { self.push_16(port, p, cx); }
+        self.e16.push_batch(port, batch, &mut Ports16 { e17: &mut self.e17, e18: &mut self.e18 }, cx);
     }
 
     #[inline]
     fn pull_16(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e16.take()?;
-        let p = e.pull(port, &mut Ports16(self), cx);
-        self.e16 = Some(e);
-        p
+        self.e16.pull(port, &mut Ports16 { e17: &mut self.e17, e18: &mut self.e18 }, cx)
     }
 
     #[inline]
     fn push_17(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e17.take() else {
-            self.q17.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports17(self), cx);
-        self.e17 = Some(e);
-        if !self.q17.is_empty() { self.drain_17(cx); }
+        self.e17.push(port, p, &mut Ports17 { e18: &mut self.e18 }, cx);
     }
 
     #[inline]
     fn push_batch_17(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e17.take() else {
-            self.q17.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports17(self), cx);
-        self.e17 = Some(e);
-        if !self.q17.is_empty() { self.drain_17(cx); }
-    }
-
-    #[cold]
-    fn drain_17(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q17.pop_front() { self.push_17(port, p, cx); }
+        self.e17.push_batch(port, batch, &mut Ports17 { e18: &mut self.e18 }, cx);
     }
 
     #[inline]
     fn pull_17(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e17.take()?;
-        let p = e.pull(port, &mut Ports17(self), cx);
-        self.e17 = Some(e);
-        p
+        self.e17.pull(port, &mut Ports17 { e18: &mut self.e18 }, cx)
     }
 
     #[inline]
     fn push_18(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e18.take() else {
-            self.q18.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports18(self), cx);
-        self.e18 = Some(e);
-        if !self.q18.is_empty() { self.drain_18(cx); }
+        self.e18.push(port, p, &mut Ports18, cx);
     }
 
     #[inline]
     fn push_batch_18(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e18.take() else {
-            self.q18.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports18(self), cx);
-        self.e18 = Some(e);
-        if !self.q18.is_empty() { self.drain_18(cx); }
-    }
-
-    #[cold]
-    fn drain_18(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q18.pop_front() { self.push_18(port, p, cx); }
+        self.e18.push_batch(port, batch, &mut Ports18, cx);
     }
 
     #[inline]
     fn pull_18(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e18.take()?;
-        let p = e.pull(port, &mut Ports18(self), cx);
-        self.e18 = Some(e);
-        p
+        self.e18.pull(port, &mut Ports18, cx)
     }
 
     #[inline]
     fn push_19(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e19.take() else {
-            self.q19.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports19(self), cx);
-        self.e19 = Some(e);
-        if !self.q19.is_empty() { self.drain_19(cx); }
+        self.e19.push(port, p, &mut Ports19, cx);
     }
 
     #[inline]
     fn push_batch_19(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e19.take() else {
-            self.q19.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports19(self), cx);
-        self.e19 = Some(e);
-        if !self.q19.is_empty() { self.drain_19(cx); }
-    }
-
-    #[cold]
-    fn drain_19(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q19.pop_front() { self.push_19(port, p, cx); }
+        self.e19.push_batch(port, batch, &mut Ports19, cx);
     }
 
     #[inline]
     fn pull_19(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e19.take()?;
-        let p = e.pull(port, &mut Ports19(self), cx);
-        self.e19 = Some(e);
-        p
+        self.e19.pull(port, &mut Ports19, cx)
     }
 
     #[inline]
     fn push_20(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e20.take() else {
-            self.q20.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports20(self), cx);
-        self.e20 = Some(e);
-        if !self.q20.is_empty() { self.drain_20(cx); }
+        self.e20.push(port, p, &mut Ports20, cx);
     }
 
     #[inline]
     fn push_batch_20(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e20.take() else {
-            self.q20.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports20(self), cx);
-        self.e20 = Some(e);
-        if !self.q20.is_empty() { self.drain_20(cx); }
-    }
-
-    #[cold]
-    fn drain_20(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q20.pop_front() { self.push_20(port, p, cx); }
+        self.e20.push_batch(port, batch, &mut Ports20, cx);
     }
 
     #[inline]
     fn pull_20(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e20.take()?;
-        let p = e.pull(port, &mut Ports20(self), cx);
-        self.e20 = Some(e);
-        p
+        self.e20.pull(port, &mut Ports20, cx)
     }
 
     #[inline]
     fn push_21(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e21.take() else {
-            self.q21.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports21(self), cx);
-        self.e21 = Some(e);
-        if !self.q21.is_empty() { self.drain_21(cx); }
+        self.e21.push(port, p, &mut Ports21, cx);
     }
 
     #[inline]
     fn push_batch_21(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e21.take() else {
-            self.q21.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports21(self), cx);
-        self.e21 = Some(e);
-        if !self.q21.is_empty() { self.drain_21(cx); }
-    }
-
-    #[cold]
-    fn drain_21(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q21.pop_front() { self.push_21(port, p, cx); }
+        self.e21.push_batch(port, batch, &mut Ports21, cx);
     }
 
     #[inline]
     fn pull_21(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e21.take()?;
-        let p = e.pull(port, &mut Ports21(self), cx);
-        self.e21 = Some(e);
-        p
+        self.e21.pull(port, &mut Ports21, cx)
     }
 
     #[inline]
     fn push_22(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e22.take() else {
-            self.q22.push_back((port, p));
-            return;
-        };
-        e.push(port, p, &mut Ports22(self), cx);
-        self.e22 = Some(e);
-        if !self.q22.is_empty() { self.drain_22(cx); }
+        self.e22.push(port, p, &mut Ports22, cx);
     }
 
     #[inline]
     fn push_batch_22(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
-        let Some(mut e) = self.e22.take() else {
-            self.q22.extend(batch.drain().map(|p| (port, p)));
-            return;
-        };
-        e.push_batch(port, batch, &mut Ports22(self), cx);
-        self.e22 = Some(e);
-        if !self.q22.is_empty() { self.drain_22(cx); }
-    }
-
-    #[cold]
-    fn drain_22(&mut self, cx: &mut Context<'_>) {
-        while let Some((port, p)) = self.q22.pop_front() { self.push_22(port, p, cx); }
+        self.e22.push_batch(port, batch, &mut Ports22, cx);
     }
 
     #[inline]
     fn pull_22(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
-        let mut e = self.e22.take()?;
-        let p = e.pull(port, &mut Ports22(self), cx);
-        self.e22 = Some(e);
-        p
+        self.e22.pull(port, &mut Ports22, cx)
     }
 
 }
 
-/// Element 0's neighbours (`src`).
-struct Ports0<'a>(&'a mut Compiled);
+/// Element 0's neighbours (`src`): every element its calls reach, borrowed apart from it.
+struct Ports0<'a> {
+    e1: &'a mut sluice_elements::standard::Classifier,
+    e2: &'a mut sluice_elements::standard::Paint,
+    e3: &'a mut sluice_elements::standard::Strip,
+    e4: &'a mut sluice_elements::ip::CheckIPHeader,
+    e5: &'a mut sluice_elements::ip::GetIPAddress,
+    e6: &'a mut sluice_elements::ip::classify::RadixIPLookup,
+    e7: &'a mut sluice_elements::standard::Discard,
+    e8: &'a mut sluice_elements::standard::Discard,
+    e9: &'a mut sluice_elements::standard::Discard,
+    e10: &'a mut sluice_elements::ip::DropBroadcasts,
+    e11: &'a mut sluice_elements::standard::PaintTee,
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports0<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_1(0, p, cx),
+            0 => self.e1.push(0, p, &mut Ports1 { e2: &mut *self.e2, e3: &mut *self.e3, e4: &mut *self.e4, e5: &mut *self.e5, e6: &mut *self.e6, e7: &mut *self.e7, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => drop(p),
         }
     }
@@ -912,7 +451,7 @@ impl Output for Ports0<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_1(0, batch, cx),
+            0 => self.e1.push_batch(0, batch, &mut Ports1 { e2: &mut *self.e2, e3: &mut *self.e3, e4: &mut *self.e4, e5: &mut *self.e5, e6: &mut *self.e6, e7: &mut *self.e7, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => batch.clear(),
         }
     }
@@ -927,15 +466,37 @@ impl Input for Ports0<'_> {
     }
 }
 
-/// Element 1's neighbours (`cl`).
-struct Ports1<'a>(&'a mut Compiled);
+/// Element 1's neighbours (`cl`): every element its calls reach, borrowed apart from it.
+struct Ports1<'a> {
+    e2: &'a mut sluice_elements::standard::Paint,
+    e3: &'a mut sluice_elements::standard::Strip,
+    e4: &'a mut sluice_elements::ip::CheckIPHeader,
+    e5: &'a mut sluice_elements::ip::GetIPAddress,
+    e6: &'a mut sluice_elements::ip::classify::RadixIPLookup,
+    e7: &'a mut sluice_elements::standard::Discard,
+    e8: &'a mut sluice_elements::standard::Discard,
+    e9: &'a mut sluice_elements::standard::Discard,
+    e10: &'a mut sluice_elements::ip::DropBroadcasts,
+    e11: &'a mut sluice_elements::standard::PaintTee,
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports1<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_2(0, p, cx),
-            1 => self.0.push_7(0, p, cx),
+            0 => self.e2.push(0, p, &mut Ports2 { e3: &mut *self.e3, e4: &mut *self.e4, e5: &mut *self.e5, e6: &mut *self.e6, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
+            1 => self.e7.push(0, p, &mut Ports7, cx),
             _ => drop(p),
         }
     }
@@ -943,8 +504,8 @@ impl Output for Ports1<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_2(0, batch, cx),
-            1 => self.0.push_batch_7(0, batch, cx),
+            0 => self.e2.push_batch(0, batch, &mut Ports2 { e3: &mut *self.e3, e4: &mut *self.e4, e5: &mut *self.e5, e6: &mut *self.e6, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
+            1 => self.e7.push_batch(0, batch, &mut Ports7, cx),
             _ => batch.clear(),
         }
     }
@@ -959,14 +520,34 @@ impl Input for Ports1<'_> {
     }
 }
 
-/// Element 2's neighbours (`Paint@3`).
-struct Ports2<'a>(&'a mut Compiled);
+/// Element 2's neighbours (`Paint@3`): every element its calls reach, borrowed apart from it.
+struct Ports2<'a> {
+    e3: &'a mut sluice_elements::standard::Strip,
+    e4: &'a mut sluice_elements::ip::CheckIPHeader,
+    e5: &'a mut sluice_elements::ip::GetIPAddress,
+    e6: &'a mut sluice_elements::ip::classify::RadixIPLookup,
+    e8: &'a mut sluice_elements::standard::Discard,
+    e9: &'a mut sluice_elements::standard::Discard,
+    e10: &'a mut sluice_elements::ip::DropBroadcasts,
+    e11: &'a mut sluice_elements::standard::PaintTee,
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports2<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_3(0, p, cx),
+            0 => self.e3.push(0, p, &mut Ports3 { e4: &mut *self.e4, e5: &mut *self.e5, e6: &mut *self.e6, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => drop(p),
         }
     }
@@ -974,7 +555,7 @@ impl Output for Ports2<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_3(0, batch, cx),
+            0 => self.e3.push_batch(0, batch, &mut Ports3 { e4: &mut *self.e4, e5: &mut *self.e5, e6: &mut *self.e6, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => batch.clear(),
         }
     }
@@ -989,14 +570,33 @@ impl Input for Ports2<'_> {
     }
 }
 
-/// Element 3's neighbours (`Strip@4`).
-struct Ports3<'a>(&'a mut Compiled);
+/// Element 3's neighbours (`Strip@4`): every element its calls reach, borrowed apart from it.
+struct Ports3<'a> {
+    e4: &'a mut sluice_elements::ip::CheckIPHeader,
+    e5: &'a mut sluice_elements::ip::GetIPAddress,
+    e6: &'a mut sluice_elements::ip::classify::RadixIPLookup,
+    e8: &'a mut sluice_elements::standard::Discard,
+    e9: &'a mut sluice_elements::standard::Discard,
+    e10: &'a mut sluice_elements::ip::DropBroadcasts,
+    e11: &'a mut sluice_elements::standard::PaintTee,
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports3<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_4(0, p, cx),
+            0 => self.e4.push(0, p, &mut Ports4 { e5: &mut *self.e5, e6: &mut *self.e6, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => drop(p),
         }
     }
@@ -1004,7 +604,7 @@ impl Output for Ports3<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_4(0, batch, cx),
+            0 => self.e4.push_batch(0, batch, &mut Ports4 { e5: &mut *self.e5, e6: &mut *self.e6, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => batch.clear(),
         }
     }
@@ -1019,14 +619,32 @@ impl Input for Ports3<'_> {
     }
 }
 
-/// Element 4's neighbours (`CheckIPHeader@5`).
-struct Ports4<'a>(&'a mut Compiled);
+/// Element 4's neighbours (`CheckIPHeader@5`): every element its calls reach, borrowed apart from it.
+struct Ports4<'a> {
+    e5: &'a mut sluice_elements::ip::GetIPAddress,
+    e6: &'a mut sluice_elements::ip::classify::RadixIPLookup,
+    e8: &'a mut sluice_elements::standard::Discard,
+    e9: &'a mut sluice_elements::standard::Discard,
+    e10: &'a mut sluice_elements::ip::DropBroadcasts,
+    e11: &'a mut sluice_elements::standard::PaintTee,
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports4<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_5(0, p, cx),
+            0 => self.e5.push(0, p, &mut Ports5 { e6: &mut *self.e6, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => drop(p),
         }
     }
@@ -1034,7 +652,7 @@ impl Output for Ports4<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_5(0, batch, cx),
+            0 => self.e5.push_batch(0, batch, &mut Ports5 { e6: &mut *self.e6, e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => batch.clear(),
         }
     }
@@ -1049,14 +667,31 @@ impl Input for Ports4<'_> {
     }
 }
 
-/// Element 5's neighbours (`GetIPAddress@6`).
-struct Ports5<'a>(&'a mut Compiled);
+/// Element 5's neighbours (`GetIPAddress@6`): every element its calls reach, borrowed apart from it.
+struct Ports5<'a> {
+    e6: &'a mut sluice_elements::ip::classify::RadixIPLookup,
+    e8: &'a mut sluice_elements::standard::Discard,
+    e9: &'a mut sluice_elements::standard::Discard,
+    e10: &'a mut sluice_elements::ip::DropBroadcasts,
+    e11: &'a mut sluice_elements::standard::PaintTee,
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports5<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_6(0, p, cx),
+            0 => self.e6.push(0, p, &mut Ports6 { e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => drop(p),
         }
     }
@@ -1064,7 +699,7 @@ impl Output for Ports5<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_6(0, batch, cx),
+            0 => self.e6.push_batch(0, batch, &mut Ports6 { e8: &mut *self.e8, e9: &mut *self.e9, e10: &mut *self.e10, e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => batch.clear(),
         }
     }
@@ -1079,16 +714,32 @@ impl Input for Ports5<'_> {
     }
 }
 
-/// Element 6's neighbours (`rt`).
-struct Ports6<'a>(&'a mut Compiled);
+/// Element 6's neighbours (`rt`): every element its calls reach, borrowed apart from it.
+struct Ports6<'a> {
+    e8: &'a mut sluice_elements::standard::Discard,
+    e9: &'a mut sluice_elements::standard::Discard,
+    e10: &'a mut sluice_elements::ip::DropBroadcasts,
+    e11: &'a mut sluice_elements::standard::PaintTee,
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports6<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_8(0, p, cx),
-            1 => self.0.push_9(0, p, cx),
-            2 => self.0.push_10(0, p, cx),
+            0 => self.e8.push(0, p, &mut Ports8, cx),
+            1 => self.e9.push(0, p, &mut Ports9, cx),
+            2 => self.e10.push(0, p, &mut Ports10 { e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => drop(p),
         }
     }
@@ -1096,9 +747,9 @@ impl Output for Ports6<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_8(0, batch, cx),
-            1 => self.0.push_batch_9(0, batch, cx),
-            2 => self.0.push_batch_10(0, batch, cx),
+            0 => self.e8.push_batch(0, batch, &mut Ports8, cx),
+            1 => self.e9.push_batch(0, batch, &mut Ports9, cx),
+            2 => self.e10.push_batch(0, batch, &mut Ports10 { e11: &mut *self.e11, e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => batch.clear(),
         }
     }
@@ -1113,10 +764,10 @@ impl Input for Ports6<'_> {
     }
 }
 
-/// Element 7's neighbours (`Discard@8`).
-struct Ports7<'a>(&'a mut Compiled);
+/// Element 7's neighbours (`Discard@8`): every element its calls reach, borrowed apart from it.
+struct Ports7;
 
-impl Output for Ports7<'_> {
+impl Output for Ports7 {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
@@ -1132,7 +783,7 @@ impl Output for Ports7<'_> {
     }
 }
 
-impl Input for Ports7<'_> {
+impl Input for Ports7 {
     #[inline]
     fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
         match port {
@@ -1141,10 +792,10 @@ impl Input for Ports7<'_> {
     }
 }
 
-/// Element 8's neighbours (`Discard@9`).
-struct Ports8<'a>(&'a mut Compiled);
+/// Element 8's neighbours (`Discard@9`): every element its calls reach, borrowed apart from it.
+struct Ports8;
 
-impl Output for Ports8<'_> {
+impl Output for Ports8 {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
@@ -1160,7 +811,7 @@ impl Output for Ports8<'_> {
     }
 }
 
-impl Input for Ports8<'_> {
+impl Input for Ports8 {
     #[inline]
     fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
         match port {
@@ -1169,10 +820,10 @@ impl Input for Ports8<'_> {
     }
 }
 
-/// Element 9's neighbours (`Discard@10`).
-struct Ports9<'a>(&'a mut Compiled);
+/// Element 9's neighbours (`Discard@10`): every element its calls reach, borrowed apart from it.
+struct Ports9;
 
-impl Output for Ports9<'_> {
+impl Output for Ports9 {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
@@ -1188,7 +839,7 @@ impl Output for Ports9<'_> {
     }
 }
 
-impl Input for Ports9<'_> {
+impl Input for Ports9 {
     #[inline]
     fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
         match port {
@@ -1197,14 +848,27 @@ impl Input for Ports9<'_> {
     }
 }
 
-/// Element 10's neighbours (`DropBroadcasts@11`).
-struct Ports10<'a>(&'a mut Compiled);
+/// Element 10's neighbours (`DropBroadcasts@11`): every element its calls reach, borrowed apart from it.
+struct Ports10<'a> {
+    e11: &'a mut sluice_elements::standard::PaintTee,
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports10<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_11(0, p, cx),
+            0 => self.e11.push(0, p, &mut Ports11 { e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => drop(p),
         }
     }
@@ -1212,7 +876,7 @@ impl Output for Ports10<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_11(0, batch, cx),
+            0 => self.e11.push_batch(0, batch, &mut Ports11 { e12: &mut *self.e12, e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e19: &mut *self.e19, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => batch.clear(),
         }
     }
@@ -1227,15 +891,27 @@ impl Input for Ports10<'_> {
     }
 }
 
-/// Element 11's neighbours (`cp`).
-struct Ports11<'a>(&'a mut Compiled);
+/// Element 11's neighbours (`cp`): every element its calls reach, borrowed apart from it.
+struct Ports11<'a> {
+    e12: &'a mut sluice_elements::ip::IPGWOptions,
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e19: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports11<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_12(0, p, cx),
-            1 => self.0.push_19(0, p, cx),
+            0 => self.e12.push(0, p, &mut Ports12 { e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
+            1 => self.e19.push(0, p, &mut Ports19, cx),
             _ => drop(p),
         }
     }
@@ -1243,8 +919,8 @@ impl Output for Ports11<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_12(0, batch, cx),
-            1 => self.0.push_batch_19(0, batch, cx),
+            0 => self.e12.push_batch(0, batch, &mut Ports12 { e13: &mut *self.e13, e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e20: &mut *self.e20, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
+            1 => self.e19.push_batch(0, batch, &mut Ports19, cx),
             _ => batch.clear(),
         }
     }
@@ -1259,15 +935,25 @@ impl Input for Ports11<'_> {
     }
 }
 
-/// Element 12's neighbours (`gio`).
-struct Ports12<'a>(&'a mut Compiled);
+/// Element 12's neighbours (`gio`): every element its calls reach, borrowed apart from it.
+struct Ports12<'a> {
+    e13: &'a mut sluice_elements::ip::FixIPSrc,
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e20: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports12<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_13(0, p, cx),
-            1 => self.0.push_20(0, p, cx),
+            0 => self.e13.push(0, p, &mut Ports13 { e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
+            1 => self.e20.push(0, p, &mut Ports20, cx),
             _ => drop(p),
         }
     }
@@ -1275,8 +961,8 @@ impl Output for Ports12<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_13(0, batch, cx),
-            1 => self.0.push_batch_20(0, batch, cx),
+            0 => self.e13.push_batch(0, batch, &mut Ports13 { e14: &mut *self.e14, e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
+            1 => self.e20.push_batch(0, batch, &mut Ports20, cx),
             _ => batch.clear(),
         }
     }
@@ -1291,14 +977,22 @@ impl Input for Ports12<'_> {
     }
 }
 
-/// Element 13's neighbours (`FixIPSrc@14`).
-struct Ports13<'a>(&'a mut Compiled);
+/// Element 13's neighbours (`FixIPSrc@14`): every element its calls reach, borrowed apart from it.
+struct Ports13<'a> {
+    e14: &'a mut sluice_elements::ip::DecIPTTL,
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports13<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_14(0, p, cx),
+            0 => self.e14.push(0, p, &mut Ports14 { e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => drop(p),
         }
     }
@@ -1306,7 +1000,7 @@ impl Output for Ports13<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_14(0, batch, cx),
+            0 => self.e14.push_batch(0, batch, &mut Ports14 { e15: &mut *self.e15, e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e21: &mut *self.e21, e22: &mut *self.e22 }, cx),
             _ => batch.clear(),
         }
     }
@@ -1321,15 +1015,22 @@ impl Input for Ports13<'_> {
     }
 }
 
-/// Element 14's neighbours (`dt`).
-struct Ports14<'a>(&'a mut Compiled);
+/// Element 14's neighbours (`dt`): every element its calls reach, borrowed apart from it.
+struct Ports14<'a> {
+    e15: &'a mut sluice_elements::ip::IPFragmenter,
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e21: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports14<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_15(0, p, cx),
-            1 => self.0.push_21(0, p, cx),
+            0 => self.e15.push(0, p, &mut Ports15 { e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e22: &mut *self.e22 }, cx),
+            1 => self.e21.push(0, p, &mut Ports21, cx),
             _ => drop(p),
         }
     }
@@ -1337,8 +1038,8 @@ impl Output for Ports14<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_15(0, batch, cx),
-            1 => self.0.push_batch_21(0, batch, cx),
+            0 => self.e15.push_batch(0, batch, &mut Ports15 { e16: &mut *self.e16, e17: &mut *self.e17, e18: &mut *self.e18, e22: &mut *self.e22 }, cx),
+            1 => self.e21.push_batch(0, batch, &mut Ports21, cx),
             _ => batch.clear(),
         }
     }
@@ -1353,15 +1054,20 @@ impl Input for Ports14<'_> {
     }
 }
 
-/// Element 15's neighbours (`fr`).
-struct Ports15<'a>(&'a mut Compiled);
+/// Element 15's neighbours (`fr`): every element its calls reach, borrowed apart from it.
+struct Ports15<'a> {
+    e16: &'a mut sluice_elements::ethernet::EtherEncap,
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+    e22: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports15<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_16(0, p, cx),
-            1 => self.0.push_22(0, p, cx),
+            0 => self.e16.push(0, p, &mut Ports16 { e17: &mut *self.e17, e18: &mut *self.e18 }, cx),
+            1 => self.e22.push(0, p, &mut Ports22, cx),
             _ => drop(p),
         }
     }
@@ -1369,8 +1075,8 @@ impl Output for Ports15<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_16(0, batch, cx),
-            1 => self.0.push_batch_22(0, batch, cx),
+            0 => self.e16.push_batch(0, batch, &mut Ports16 { e17: &mut *self.e17, e18: &mut *self.e18 }, cx),
+            1 => self.e22.push_batch(0, batch, &mut Ports22, cx),
             _ => batch.clear(),
         }
     }
@@ -1385,14 +1091,17 @@ impl Input for Ports15<'_> {
     }
 }
 
-/// Element 16's neighbours (`EtherEncap@17`).
-struct Ports16<'a>(&'a mut Compiled);
+/// Element 16's neighbours (`EtherEncap@17`): every element its calls reach, borrowed apart from it.
+struct Ports16<'a> {
+    e17: &'a mut sluice_elements::standard::Counter,
+    e18: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports16<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_17(0, p, cx),
+            0 => self.e17.push(0, p, &mut Ports17 { e18: &mut *self.e18 }, cx),
             _ => drop(p),
         }
     }
@@ -1400,7 +1109,7 @@ impl Output for Ports16<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_17(0, batch, cx),
+            0 => self.e17.push_batch(0, batch, &mut Ports17 { e18: &mut *self.e18 }, cx),
             _ => batch.clear(),
         }
     }
@@ -1415,14 +1124,16 @@ impl Input for Ports16<'_> {
     }
 }
 
-/// Element 17's neighbours (`c`).
-struct Ports17<'a>(&'a mut Compiled);
+/// Element 17's neighbours (`c`): every element its calls reach, borrowed apart from it.
+struct Ports17<'a> {
+    e18: &'a mut sluice_elements::standard::Discard,
+}
 
 impl Output for Ports17<'_> {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_18(0, p, cx),
+            0 => self.e18.push(0, p, &mut Ports18, cx),
             _ => drop(p),
         }
     }
@@ -1430,7 +1141,7 @@ impl Output for Ports17<'_> {
     #[inline]
     fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match port {
-            0 => self.0.push_batch_18(0, batch, cx),
+            0 => self.e18.push_batch(0, batch, &mut Ports18, cx),
             _ => batch.clear(),
         }
     }
@@ -1445,10 +1156,10 @@ impl Input for Ports17<'_> {
     }
 }
 
-/// Element 18's neighbours (`Discard@19`).
-struct Ports18<'a>(&'a mut Compiled);
+/// Element 18's neighbours (`Discard@19`): every element its calls reach, borrowed apart from it.
+struct Ports18;
 
-impl Output for Ports18<'_> {
+impl Output for Ports18 {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
@@ -1464,7 +1175,7 @@ impl Output for Ports18<'_> {
     }
 }
 
-impl Input for Ports18<'_> {
+impl Input for Ports18 {
     #[inline]
     fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
         match port {
@@ -1473,10 +1184,10 @@ impl Input for Ports18<'_> {
     }
 }
 
-/// Element 19's neighbours (`Discard@20`).
-struct Ports19<'a>(&'a mut Compiled);
+/// Element 19's neighbours (`Discard@20`): every element its calls reach, borrowed apart from it.
+struct Ports19;
 
-impl Output for Ports19<'_> {
+impl Output for Ports19 {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
@@ -1492,7 +1203,7 @@ impl Output for Ports19<'_> {
     }
 }
 
-impl Input for Ports19<'_> {
+impl Input for Ports19 {
     #[inline]
     fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
         match port {
@@ -1501,10 +1212,10 @@ impl Input for Ports19<'_> {
     }
 }
 
-/// Element 20's neighbours (`Discard@21`).
-struct Ports20<'a>(&'a mut Compiled);
+/// Element 20's neighbours (`Discard@21`): every element its calls reach, borrowed apart from it.
+struct Ports20;
 
-impl Output for Ports20<'_> {
+impl Output for Ports20 {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
@@ -1520,7 +1231,7 @@ impl Output for Ports20<'_> {
     }
 }
 
-impl Input for Ports20<'_> {
+impl Input for Ports20 {
     #[inline]
     fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
         match port {
@@ -1529,10 +1240,10 @@ impl Input for Ports20<'_> {
     }
 }
 
-/// Element 21's neighbours (`Discard@22`).
-struct Ports21<'a>(&'a mut Compiled);
+/// Element 21's neighbours (`Discard@22`): every element its calls reach, borrowed apart from it.
+struct Ports21;
 
-impl Output for Ports21<'_> {
+impl Output for Ports21 {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
@@ -1548,7 +1259,7 @@ impl Output for Ports21<'_> {
     }
 }
 
-impl Input for Ports21<'_> {
+impl Input for Ports21 {
     #[inline]
     fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
         match port {
@@ -1557,10 +1268,10 @@ impl Input for Ports21<'_> {
     }
 }
 
-/// Element 22's neighbours (`Discard@23`).
-struct Ports22<'a>(&'a mut Compiled);
+/// Element 22's neighbours (`Discard@23`): every element its calls reach, borrowed apart from it.
+struct Ports22;
 
-impl Output for Ports22<'_> {
+impl Output for Ports22 {
     #[inline]
     fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         match port {
@@ -1576,7 +1287,7 @@ impl Output for Ports22<'_> {
     }
 }
 
-impl Input for Ports22<'_> {
+impl Input for Ports22 {
     #[inline]
     fn pull(&mut self, port: usize, cx: &mut Context<'_>) -> Option<Packet> {
         match port {
@@ -1588,383 +1299,255 @@ impl Input for Ports22<'_> {
 impl Graph for Compiled {
     fn initialize(&mut self, i: usize, cx: &mut Context<'_>) -> Result<(), String> {
         match i {
-            0 => self.e0.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            1 => self.e1.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            2 => self.e2.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            3 => self.e3.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            4 => self.e4.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            5 => self.e5.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            6 => self.e6.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            7 => self.e7.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            8 => self.e8.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            9 => self.e9.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            10 => self.e10.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            11 => self.e11.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            12 => self.e12.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            13 => self.e13.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            14 => self.e14.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            15 => self.e15.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            16 => self.e16.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            17 => self.e17.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            18 => self.e18.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            19 => self.e19.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            20 => self.e20.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            21 => self.e21.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
-            22 => self.e22.as_mut().map_or(Ok(()), |e| e.initialize(cx)),
+            0 => self.e0.initialize(cx),
+            1 => self.e1.initialize(cx),
+            2 => self.e2.initialize(cx),
+            3 => self.e3.initialize(cx),
+            4 => self.e4.initialize(cx),
+            5 => self.e5.initialize(cx),
+            6 => self.e6.initialize(cx),
+            7 => self.e7.initialize(cx),
+            8 => self.e8.initialize(cx),
+            9 => self.e9.initialize(cx),
+            10 => self.e10.initialize(cx),
+            11 => self.e11.initialize(cx),
+            12 => self.e12.initialize(cx),
+            13 => self.e13.initialize(cx),
+            14 => self.e14.initialize(cx),
+            15 => self.e15.initialize(cx),
+            16 => self.e16.initialize(cx),
+            17 => self.e17.initialize(cx),
+            18 => self.e18.initialize(cx),
+            19 => self.e19.initialize(cx),
+            20 => self.e20.initialize(cx),
+            21 => self.e21.initialize(cx),
+            22 => self.e22.initialize(cx),
             _ => Ok(()),
         }
     }
 
     fn run_tasks(&mut self, cx: &mut Context<'_>) -> bool {
         let mut worked = false;
-        if let Some(mut e) = self.e0.take() {
-            worked |= e.run_task(&mut Ports0(self), cx);
-            self.e0 = Some(e);
-            if !self.q0.is_empty() { self.drain_0(cx); }
-        }
-        if let Some(mut e) = self.e7.take() {
-            worked |= e.run_task(&mut Ports7(self), cx);
-            self.e7 = Some(e);
-            if !self.q7.is_empty() { self.drain_7(cx); }
-        }
-        if let Some(mut e) = self.e8.take() {
-            worked |= e.run_task(&mut Ports8(self), cx);
-            self.e8 = Some(e);
-            if !self.q8.is_empty() { self.drain_8(cx); }
-        }
-        if let Some(mut e) = self.e9.take() {
-            worked |= e.run_task(&mut Ports9(self), cx);
-            self.e9 = Some(e);
-            if !self.q9.is_empty() { self.drain_9(cx); }
-        }
-        if let Some(mut e) = self.e18.take() {
-            worked |= e.run_task(&mut Ports18(self), cx);
-            self.e18 = Some(e);
-            if !self.q18.is_empty() { self.drain_18(cx); }
-        }
-        if let Some(mut e) = self.e19.take() {
-            worked |= e.run_task(&mut Ports19(self), cx);
-            self.e19 = Some(e);
-            if !self.q19.is_empty() { self.drain_19(cx); }
-        }
-        if let Some(mut e) = self.e20.take() {
-            worked |= e.run_task(&mut Ports20(self), cx);
-            self.e20 = Some(e);
-            if !self.q20.is_empty() { self.drain_20(cx); }
-        }
-        if let Some(mut e) = self.e21.take() {
-            worked |= e.run_task(&mut Ports21(self), cx);
-            self.e21 = Some(e);
-            if !self.q21.is_empty() { self.drain_21(cx); }
-        }
-        if let Some(mut e) = self.e22.take() {
-            worked |= e.run_task(&mut Ports22(self), cx);
-            self.e22 = Some(e);
-            if !self.q22.is_empty() { self.drain_22(cx); }
-        }
+        worked |= self.e0.run_task(&mut Ports0 { e1: &mut self.e1, e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+        worked |= self.e7.run_task(&mut Ports7, cx);
+        worked |= self.e8.run_task(&mut Ports8, cx);
+        worked |= self.e9.run_task(&mut Ports9, cx);
+        worked |= self.e18.run_task(&mut Ports18, cx);
+        worked |= self.e19.run_task(&mut Ports19, cx);
+        worked |= self.e20.run_task(&mut Ports20, cx);
+        worked |= self.e21.run_task(&mut Ports21, cx);
+        worked |= self.e22.run_task(&mut Ports22, cx);
         worked
     }
 
     fn next_timer(&self) -> Option<Timestamp> {
         let mut next: Option<Timestamp> = None;
-        if let Some(t) = self.e0.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e1.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e2.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e3.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e4.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e5.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e6.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e7.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e8.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e9.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e10.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e11.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e12.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e13.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e14.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e15.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e16.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e17.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e18.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e19.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e20.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e21.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
-        if let Some(t) = self.e22.as_ref().and_then(|e| e.next_timer()) { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e0.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e1.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e2.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e3.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e4.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e5.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e6.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e7.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e8.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e9.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e10.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e11.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e12.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e13.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e14.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e15.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e16.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e17.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e18.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e19.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e20.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e21.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
+        if let Some(t) = self.e22.next_timer() { next = Some(next.map_or(t, |n| n.min(t))); }
         next
     }
 
     fn run_timers(&mut self, now: Timestamp, cx: &mut Context<'_>) -> bool {
         let mut worked = false;
-        if self.e0.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e0.take() {
-                e.run_timer(&mut Ports0(self), cx);
-                self.e0 = Some(e);
-                if !self.q0.is_empty() { self.drain_0(cx); }
-                worked = true;
-            }
+        if self.e0.next_timer().is_some_and(|t| t <= now) {
+            self.e0.run_timer(&mut Ports0 { e1: &mut self.e1, e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e1.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e1.take() {
-                e.run_timer(&mut Ports1(self), cx);
-                self.e1 = Some(e);
-                if !self.q1.is_empty() { self.drain_1(cx); }
-                worked = true;
-            }
+        if self.e1.next_timer().is_some_and(|t| t <= now) {
+            self.e1.run_timer(&mut Ports1 { e2: &mut self.e2, e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e7: &mut self.e7, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e2.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e2.take() {
-                e.run_timer(&mut Ports2(self), cx);
-                self.e2 = Some(e);
-                if !self.q2.is_empty() { self.drain_2(cx); }
-                worked = true;
-            }
+        if self.e2.next_timer().is_some_and(|t| t <= now) {
+            self.e2.run_timer(&mut Ports2 { e3: &mut self.e3, e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e3.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e3.take() {
-                e.run_timer(&mut Ports3(self), cx);
-                self.e3 = Some(e);
-                if !self.q3.is_empty() { self.drain_3(cx); }
-                worked = true;
-            }
+        if self.e3.next_timer().is_some_and(|t| t <= now) {
+            self.e3.run_timer(&mut Ports3 { e4: &mut self.e4, e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e4.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e4.take() {
-                e.run_timer(&mut Ports4(self), cx);
-                self.e4 = Some(e);
-                if !self.q4.is_empty() { self.drain_4(cx); }
-                worked = true;
-            }
+        if self.e4.next_timer().is_some_and(|t| t <= now) {
+            self.e4.run_timer(&mut Ports4 { e5: &mut self.e5, e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e5.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e5.take() {
-                e.run_timer(&mut Ports5(self), cx);
-                self.e5 = Some(e);
-                if !self.q5.is_empty() { self.drain_5(cx); }
-                worked = true;
-            }
+        if self.e5.next_timer().is_some_and(|t| t <= now) {
+            self.e5.run_timer(&mut Ports5 { e6: &mut self.e6, e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e6.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e6.take() {
-                e.run_timer(&mut Ports6(self), cx);
-                self.e6 = Some(e);
-                if !self.q6.is_empty() { self.drain_6(cx); }
-                worked = true;
-            }
+        if self.e6.next_timer().is_some_and(|t| t <= now) {
+            self.e6.run_timer(&mut Ports6 { e8: &mut self.e8, e9: &mut self.e9, e10: &mut self.e10, e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e7.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e7.take() {
-                e.run_timer(&mut Ports7(self), cx);
-                self.e7 = Some(e);
-                if !self.q7.is_empty() { self.drain_7(cx); }
-                worked = true;
-            }
+        if self.e7.next_timer().is_some_and(|t| t <= now) {
+            self.e7.run_timer(&mut Ports7, cx);
+            worked = true;
         }
-        if self.e8.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e8.take() {
-                e.run_timer(&mut Ports8(self), cx);
-                self.e8 = Some(e);
-                if !self.q8.is_empty() { self.drain_8(cx); }
-                worked = true;
-            }
+        if self.e8.next_timer().is_some_and(|t| t <= now) {
+            self.e8.run_timer(&mut Ports8, cx);
+            worked = true;
         }
-        if self.e9.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e9.take() {
-                e.run_timer(&mut Ports9(self), cx);
-                self.e9 = Some(e);
-                if !self.q9.is_empty() { self.drain_9(cx); }
-                worked = true;
-            }
+        if self.e9.next_timer().is_some_and(|t| t <= now) {
+            self.e9.run_timer(&mut Ports9, cx);
+            worked = true;
         }
-        if self.e10.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e10.take() {
-                e.run_timer(&mut Ports10(self), cx);
-                self.e10 = Some(e);
-                if !self.q10.is_empty() { self.drain_10(cx); }
-                worked = true;
-            }
+        if self.e10.next_timer().is_some_and(|t| t <= now) {
+            self.e10.run_timer(&mut Ports10 { e11: &mut self.e11, e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e11.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e11.take() {
-                e.run_timer(&mut Ports11(self), cx);
-                self.e11 = Some(e);
-                if !self.q11.is_empty() { self.drain_11(cx); }
-                worked = true;
-            }
+        if self.e11.next_timer().is_some_and(|t| t <= now) {
+            self.e11.run_timer(&mut Ports11 { e12: &mut self.e12, e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e19: &mut self.e19, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e12.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e12.take() {
-                e.run_timer(&mut Ports12(self), cx);
-                self.e12 = Some(e);
-                if !self.q12.is_empty() { self.drain_12(cx); }
-                worked = true;
-            }
+        if self.e12.next_timer().is_some_and(|t| t <= now) {
+            self.e12.run_timer(&mut Ports12 { e13: &mut self.e13, e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e20: &mut self.e20, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e13.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e13.take() {
-                e.run_timer(&mut Ports13(self), cx);
-                self.e13 = Some(e);
-                if !self.q13.is_empty() { self.drain_13(cx); }
-                worked = true;
-            }
+        if self.e13.next_timer().is_some_and(|t| t <= now) {
+            self.e13.run_timer(&mut Ports13 { e14: &mut self.e14, e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e14.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e14.take() {
-                e.run_timer(&mut Ports14(self), cx);
-                self.e14 = Some(e);
-                if !self.q14.is_empty() { self.drain_14(cx); }
-                worked = true;
-            }
+        if self.e14.next_timer().is_some_and(|t| t <= now) {
+            self.e14.run_timer(&mut Ports14 { e15: &mut self.e15, e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e21: &mut self.e21, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e15.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e15.take() {
-                e.run_timer(&mut Ports15(self), cx);
-                self.e15 = Some(e);
-                if !self.q15.is_empty() { self.drain_15(cx); }
-                worked = true;
-            }
+        if self.e15.next_timer().is_some_and(|t| t <= now) {
+            self.e15.run_timer(&mut Ports15 { e16: &mut self.e16, e17: &mut self.e17, e18: &mut self.e18, e22: &mut self.e22 }, cx);
+            worked = true;
         }
-        if self.e16.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e16.take() {
-                e.run_timer(&mut Ports16(self), cx);
-                self.e16 = Some(e);
-                if !self.q16.is_empty() { self.drain_16(cx); }
-                worked = true;
-            }
+        if self.e16.next_timer().is_some_and(|t| t <= now) {
+            self.e16.run_timer(&mut Ports16 { e17: &mut self.e17, e18: &mut self.e18 }, cx);
+            worked = true;
         }
-        if self.e17.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e17.take() {
-                e.run_timer(&mut Ports17(self), cx);
-                self.e17 = Some(e);
-                if !self.q17.is_empty() { self.drain_17(cx); }
-                worked = true;
-            }
+        if self.e17.next_timer().is_some_and(|t| t <= now) {
+            self.e17.run_timer(&mut Ports17 { e18: &mut self.e18 }, cx);
+            worked = true;
         }
-        if self.e18.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e18.take() {
-                e.run_timer(&mut Ports18(self), cx);
-                self.e18 = Some(e);
-                if !self.q18.is_empty() { self.drain_18(cx); }
-                worked = true;
-            }
+        if self.e18.next_timer().is_some_and(|t| t <= now) {
+            self.e18.run_timer(&mut Ports18, cx);
+            worked = true;
         }
-        if self.e19.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e19.take() {
-                e.run_timer(&mut Ports19(self), cx);
-                self.e19 = Some(e);
-                if !self.q19.is_empty() { self.drain_19(cx); }
-                worked = true;
-            }
+        if self.e19.next_timer().is_some_and(|t| t <= now) {
+            self.e19.run_timer(&mut Ports19, cx);
+            worked = true;
         }
-        if self.e20.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e20.take() {
-                e.run_timer(&mut Ports20(self), cx);
-                self.e20 = Some(e);
-                if !self.q20.is_empty() { self.drain_20(cx); }
-                worked = true;
-            }
+        if self.e20.next_timer().is_some_and(|t| t <= now) {
+            self.e20.run_timer(&mut Ports20, cx);
+            worked = true;
         }
-        if self.e21.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e21.take() {
-                e.run_timer(&mut Ports21(self), cx);
-                self.e21 = Some(e);
-                if !self.q21.is_empty() { self.drain_21(cx); }
-                worked = true;
-            }
+        if self.e21.next_timer().is_some_and(|t| t <= now) {
+            self.e21.run_timer(&mut Ports21, cx);
+            worked = true;
         }
-        if self.e22.as_ref().and_then(|e| e.next_timer()).is_some_and(|t| t <= now) {
-            if let Some(mut e) = self.e22.take() {
-                e.run_timer(&mut Ports22(self), cx);
-                self.e22 = Some(e);
-                if !self.q22.is_empty() { self.drain_22(cx); }
-                worked = true;
-            }
+        if self.e22.next_timer().is_some_and(|t| t <= now) {
+            self.e22.run_timer(&mut Ports22, cx);
+            worked = true;
         }
         worked
     }
 
     fn cleanup(&mut self, i: usize, cx: &mut Context<'_>) {
         match i {
-            0 => if let Some(e) = self.e0.as_mut() { e.cleanup(cx) },
-            1 => if let Some(e) = self.e1.as_mut() { e.cleanup(cx) },
-            2 => if let Some(e) = self.e2.as_mut() { e.cleanup(cx) },
-            3 => if let Some(e) = self.e3.as_mut() { e.cleanup(cx) },
-            4 => if let Some(e) = self.e4.as_mut() { e.cleanup(cx) },
-            5 => if let Some(e) = self.e5.as_mut() { e.cleanup(cx) },
-            6 => if let Some(e) = self.e6.as_mut() { e.cleanup(cx) },
-            7 => if let Some(e) = self.e7.as_mut() { e.cleanup(cx) },
-            8 => if let Some(e) = self.e8.as_mut() { e.cleanup(cx) },
-            9 => if let Some(e) = self.e9.as_mut() { e.cleanup(cx) },
-            10 => if let Some(e) = self.e10.as_mut() { e.cleanup(cx) },
-            11 => if let Some(e) = self.e11.as_mut() { e.cleanup(cx) },
-            12 => if let Some(e) = self.e12.as_mut() { e.cleanup(cx) },
-            13 => if let Some(e) = self.e13.as_mut() { e.cleanup(cx) },
-            14 => if let Some(e) = self.e14.as_mut() { e.cleanup(cx) },
-            15 => if let Some(e) = self.e15.as_mut() { e.cleanup(cx) },
-            16 => if let Some(e) = self.e16.as_mut() { e.cleanup(cx) },
-            17 => if let Some(e) = self.e17.as_mut() { e.cleanup(cx) },
-            18 => if let Some(e) = self.e18.as_mut() { e.cleanup(cx) },
-            19 => if let Some(e) = self.e19.as_mut() { e.cleanup(cx) },
-            20 => if let Some(e) = self.e20.as_mut() { e.cleanup(cx) },
-            21 => if let Some(e) = self.e21.as_mut() { e.cleanup(cx) },
-            22 => if let Some(e) = self.e22.as_mut() { e.cleanup(cx) },
+            0 => self.e0.cleanup(cx),
+            1 => self.e1.cleanup(cx),
+            2 => self.e2.cleanup(cx),
+            3 => self.e3.cleanup(cx),
+            4 => self.e4.cleanup(cx),
+            5 => self.e5.cleanup(cx),
+            6 => self.e6.cleanup(cx),
+            7 => self.e7.cleanup(cx),
+            8 => self.e8.cleanup(cx),
+            9 => self.e9.cleanup(cx),
+            10 => self.e10.cleanup(cx),
+            11 => self.e11.cleanup(cx),
+            12 => self.e12.cleanup(cx),
+            13 => self.e13.cleanup(cx),
+            14 => self.e14.cleanup(cx),
+            15 => self.e15.cleanup(cx),
+            16 => self.e16.cleanup(cx),
+            17 => self.e17.cleanup(cx),
+            18 => self.e18.cleanup(cx),
+            19 => self.e19.cleanup(cx),
+            20 => self.e20.cleanup(cx),
+            21 => self.e21.cleanup(cx),
+            22 => self.e22.cleanup(cx),
             _ => {}
         }
     }
 
     fn read_handler(&self, i: usize, h: &str, hcx: &HandlerContext) -> Result<String, HandlerError> {
         match i {
-            0 => self.e0.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            1 => self.e1.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            2 => self.e2.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            3 => self.e3.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            4 => self.e4.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            5 => self.e5.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            6 => self.e6.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            7 => self.e7.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            8 => self.e8.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            9 => self.e9.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            10 => self.e10.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            11 => self.e11.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            12 => self.e12.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            13 => self.e13.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            14 => self.e14.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            15 => self.e15.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            16 => self.e16.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            17 => self.e17.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            18 => self.e18.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            19 => self.e19.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            20 => self.e20.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            21 => self.e21.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
-            22 => self.e22.as_ref().ok_or(HandlerError::NotReadable)?.read_handler(h, hcx),
+            0 => self.e0.read_handler(h, hcx),
+            1 => self.e1.read_handler(h, hcx),
+            2 => self.e2.read_handler(h, hcx),
+            3 => self.e3.read_handler(h, hcx),
+            4 => self.e4.read_handler(h, hcx),
+            5 => self.e5.read_handler(h, hcx),
+            6 => self.e6.read_handler(h, hcx),
+            7 => self.e7.read_handler(h, hcx),
+            8 => self.e8.read_handler(h, hcx),
+            9 => self.e9.read_handler(h, hcx),
+            10 => self.e10.read_handler(h, hcx),
+            11 => self.e11.read_handler(h, hcx),
+            12 => self.e12.read_handler(h, hcx),
+            13 => self.e13.read_handler(h, hcx),
+            14 => self.e14.read_handler(h, hcx),
+            15 => self.e15.read_handler(h, hcx),
+            16 => self.e16.read_handler(h, hcx),
+            17 => self.e17.read_handler(h, hcx),
+            18 => self.e18.read_handler(h, hcx),
+            19 => self.e19.read_handler(h, hcx),
+            20 => self.e20.read_handler(h, hcx),
+            21 => self.e21.read_handler(h, hcx),
+            22 => self.e22.read_handler(h, hcx),
             _ => Err(HandlerError::NoSuchHandler),
         }
     }
 
     fn write_handler(&mut self, i: usize, h: &str, v: &str, hcx: &HandlerContext) -> Result<(), HandlerError> {
         match i {
-            0 => self.e0.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            1 => self.e1.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            2 => self.e2.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            3 => self.e3.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            4 => self.e4.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            5 => self.e5.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            6 => self.e6.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            7 => self.e7.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            8 => self.e8.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            9 => self.e9.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            10 => self.e10.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            11 => self.e11.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            12 => self.e12.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            13 => self.e13.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            14 => self.e14.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            15 => self.e15.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            16 => self.e16.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            17 => self.e17.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            18 => self.e18.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            19 => self.e19.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            20 => self.e20.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            21 => self.e21.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
-            22 => self.e22.as_mut().ok_or(HandlerError::NotWritable)?.write_handler(h, v, hcx),
+            0 => self.e0.write_handler(h, v, hcx),
+            1 => self.e1.write_handler(h, v, hcx),
+            2 => self.e2.write_handler(h, v, hcx),
+            3 => self.e3.write_handler(h, v, hcx),
+            4 => self.e4.write_handler(h, v, hcx),
+            5 => self.e5.write_handler(h, v, hcx),
+            6 => self.e6.write_handler(h, v, hcx),
+            7 => self.e7.write_handler(h, v, hcx),
+            8 => self.e8.write_handler(h, v, hcx),
+            9 => self.e9.write_handler(h, v, hcx),
+            10 => self.e10.write_handler(h, v, hcx),
+            11 => self.e11.write_handler(h, v, hcx),
+            12 => self.e12.write_handler(h, v, hcx),
+            13 => self.e13.write_handler(h, v, hcx),
+            14 => self.e14.write_handler(h, v, hcx),
+            15 => self.e15.write_handler(h, v, hcx),
+            16 => self.e16.write_handler(h, v, hcx),
+            17 => self.e17.write_handler(h, v, hcx),
+            18 => self.e18.write_handler(h, v, hcx),
+            19 => self.e19.write_handler(h, v, hcx),
+            20 => self.e20.write_handler(h, v, hcx),
+            21 => self.e21.write_handler(h, v, hcx),
+            22 => self.e22.write_handler(h, v, hcx),
             _ => Err(HandlerError::NoSuchHandler),
         }
     }
@@ -1972,52 +1555,29 @@ impl Graph for Compiled {
 
 fn build(s: &Setup) -> Result<Compiled, String> {
     Ok(Compiled {
-        e0: Some(Box::new(s.configure(0)?)),
-        q0: VecDeque::new(),
-        e1: Some(Box::new(s.configure(1)?)),
-        q1: VecDeque::new(),
-        e2: Some(Box::new(s.configure(2)?)),
-        q2: VecDeque::new(),
-        e3: Some(Box::new(s.configure(3)?)),
-        q3: VecDeque::new(),
-        e4: Some(Box::new(s.configure(4)?)),
-        q4: VecDeque::new(),
-        e5: Some(Box::new(s.configure(5)?)),
-        q5: VecDeque::new(),
-        e6: Some(Box::new(s.configure(6)?)),
-        q6: VecDeque::new(),
-        e7: Some(Box::new(s.configure(7)?)),
-        q7: VecDeque::new(),
-        e8: Some(Box::new(s.configure(8)?)),
-        q8: VecDeque::new(),
-        e9: Some(Box::new(s.configure(9)?)),
-        q9: VecDeque::new(),
-        e10: Some(Box::new(s.configure(10)?)),
-        q10: VecDeque::new(),
-        e11: Some(Box::new(s.configure(11)?)),
-        q11: VecDeque::new(),
-        e12: Some(Box::new(s.configure(12)?)),
-        q12: VecDeque::new(),
-        e13: Some(Box::new(s.configure(13)?)),
-        q13: VecDeque::new(),
-        e14: Some(Box::new(s.configure(14)?)),
-        q14: VecDeque::new(),
-        e15: Some(Box::new(s.configure(15)?)),
-        q15: VecDeque::new(),
-        e16: Some(Box::new(s.configure(16)?)),
-        q16: VecDeque::new(),
-        e17: Some(Box::new(s.configure(17)?)),
-        q17: VecDeque::new(),
-        e18: Some(Box::new(s.configure(18)?)),
-        q18: VecDeque::new(),
-        e19: Some(Box::new(s.configure(19)?)),
-        q19: VecDeque::new(),
-        e20: Some(Box::new(s.configure(20)?)),
-        q20: VecDeque::new(),
-        e21: Some(Box::new(s.configure(21)?)),
-        q21: VecDeque::new(),
-        e22: Some(Box::new(s.configure(22)?)),
-        q22: VecDeque::new(),
+        e0: s.configure(0)?,
+        e1: s.configure(1)?,
+        e2: s.configure(2)?,
+        e3: s.configure(3)?,
+        e4: s.configure(4)?,
+        e5: s.configure(5)?,
+        e6: s.configure(6)?,
+        e7: s.configure(7)?,
+        e8: s.configure(8)?,
+        e9: s.configure(9)?,
+        e10: s.configure(10)?,
+        e11: s.configure(11)?,
+        e12: s.configure(12)?,
+        e13: s.configure(13)?,
+        e14: s.configure(14)?,
+        e15: s.configure(15)?,
+        e16: s.configure(16)?,
+        e17: s.configure(17)?,
+        e18: s.configure(18)?,
+        e19: s.configure(19)?,
+        e20: s.configure(20)?,
+        e21: s.configure(21)?,
+        e22: s.configure(22)?,
     })
 }
 

@@ -5,8 +5,8 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::ip_filter::{classify_push, compile_into, config_texts, recompile};
-use super::pattern::{Flavor, Program};
+use super::ip_filter::{classify_push, compile_into, config_texts, deliver, recompile};
+use super::pattern::{Flavor, Program, Verdict};
 use crate::element::args::{Args, ConfigError};
 use crate::element::handler::{missing, Access, HandlerSpec};
 use crate::element::{
@@ -95,6 +95,27 @@ impl IPClassifier {
     /// Packets dropped because they had no network header mark.
     pub fn no_header_drops(&self) -> u64 {
         self.no_header_drops
+    }
+
+    /// The decision program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// [`Element::push`] with the verdict given by `classify(program, p)`: generated code
+    /// passes its own compiled form of this element's program (see `sluice build`), which
+    /// must give [`Program::classify`]'s verdict.
+    #[inline]
+    pub fn push_with<O: Output + ?Sized>(
+        &mut self,
+        p: Packet,
+        out: &mut O,
+        cx: &mut Context<'_>,
+        classify: impl FnOnce(&Program, &Packet) -> Verdict,
+    ) {
+        let verdict = classify(&self.program, &p);
+        let outputs = self.patterns.len();
+        deliver(verdict, outputs, &mut self.no_header_drops, p, out, cx);
     }
 
     fn pattern_index(&self, name: &str) -> Option<usize> {

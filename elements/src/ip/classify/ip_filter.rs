@@ -108,7 +108,21 @@ pub(super) fn classify_push<O: Output + ?Sized>(
     out: &mut O,
     cx: &mut Context<'_>,
 ) {
-    match program.classify(&p) {
+    let verdict = program.classify(&p);
+    deliver(verdict, outputs, no_header_drops, p, out, cx);
+}
+
+/// Pushes `p` to the output `verdict` names, or drops it.
+#[inline]
+pub(super) fn deliver<O: Output + ?Sized>(
+    verdict: Verdict,
+    outputs: usize,
+    no_header_drops: &mut u64,
+    p: Packet,
+    out: &mut O,
+    cx: &mut Context<'_>,
+) {
+    match verdict {
         Verdict::Output(port) if port < outputs => out.push(port, p, cx),
         Verdict::NoNetworkHeader => {
             *no_header_drops += 1;
@@ -122,6 +136,26 @@ impl IPFilter {
     /// Packets dropped because they had no network header mark.
     pub fn no_header_drops(&self) -> u64 {
         self.no_header_drops
+    }
+
+    /// The decision program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// [`Element::push`] with the verdict given by `classify(program, p)`: generated code
+    /// passes its own compiled form of this element's program (see `sluice build`), which
+    /// must give [`Program::classify`]'s verdict.
+    #[inline]
+    pub fn push_with<O: Output + ?Sized>(
+        &mut self,
+        p: Packet,
+        out: &mut O,
+        cx: &mut Context<'_>,
+        classify: impl FnOnce(&Program, &Packet) -> Verdict,
+    ) {
+        let verdict = classify(&self.program, &p);
+        deliver(verdict, self.outputs, &mut self.no_header_drops, p, out, cx);
     }
 }
 

@@ -19,7 +19,7 @@ pub use direct_ip_lookup::{DirTables, DirectIPLookup};
 pub use ip_classifier::IPClassifier;
 pub use ip_filter::IPFilter;
 pub use linear_ip_lookup::LinearIPLookup;
-pub use pattern::{Program, Step, Target, Verdict};
+pub use pattern::{Program, Step, Target, Verdict, View};
 pub use radix_ip_lookup::{RadixIPLookup, RadixTrie};
 pub use range_ip_lookup::{RangeIPLookup, Ranges};
 pub use route_table::{linear_lookup, Linear, Lpm, Route, RouteError, RouteTable};

@@ -32,6 +32,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::element::args::FromArg;
 use crate::element::args::{unquote, ConfigArg, Resolver, Span};
@@ -236,10 +237,30 @@ pub struct Step {
 }
 
 /// A compiled set of patterns.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Two programs are equal when their steps and entry are; each also has an [`Program::id`]
+/// of its own, which generated code uses to know that an element still runs the program it
+/// was compiled with (a handler write replaces the program, and with it the id).
+#[derive(Clone, Debug)]
 pub struct Program {
     steps: Vec<Step>,
     entry: Target,
+    id: u64,
+}
+
+impl PartialEq for Program {
+    fn eq(&self, other: &Self) -> bool {
+        self.steps == other.steps && self.entry == other.entry
+    }
+}
+
+impl Eq for Program {}
+
+/// The next program's id (ids start at 1).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn new_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Default for Program {
@@ -247,20 +268,25 @@ impl Default for Program {
         Program {
             steps: Vec::new(),
             entry: Target::Drop,
+            id: new_id(),
         }
     }
 }
 
 /// The bytes a packet offers to a program: Click's `network_header()`,
-/// `transport_header()` and its virtual packet length.
-struct View<'a> {
+/// `transport_header()` and its virtual packet length. Public so that the code `sluice
+/// build` generates from a program (one `match` arm per step) runs each step through
+/// [`View::test`], the same code as [`Program::classify`].
+pub struct View<'a> {
     net: &'a [u8],
     transp: &'a [u8],
     length: u32,
 }
 
 impl<'a> View<'a> {
-    fn of(p: &'a Packet) -> Option<Self> {
+    /// The packet's view, or None if its network header is not marked.
+    #[inline]
+    pub fn of(p: &'a Packet) -> Option<Self> {
         let net = p.network_header()?;
         let transp = p.transport_header().unwrap_or(&[]);
         let nlen = net.len();
@@ -278,8 +304,19 @@ impl<'a> View<'a> {
         })
     }
 
+    /// True if `step`'s test holds: its word, masked, equals its value; a word beyond the
+    /// packet takes the step's short branch.
+    #[inline(always)]
+    pub fn test(&self, step: &Step) -> bool {
+        match self.load(step.offset, step.mask) {
+            Some(word) => word & step.mask == step.value,
+            None => step.short_yes,
+        }
+    }
+
     /// The word at `offset`, or None when it lies beyond the packet in bits that `mask`
     /// keeps (Click's `length_checked_match`).
+    #[inline(always)]
     fn load(&self, offset: u32, mask: u32) -> Option<u32> {
         if offset + 4 > self.length {
             if offset >= self.length {
@@ -301,6 +338,11 @@ impl<'a> View<'a> {
             (&[][..], 0)
         };
         let at = at as usize;
+        // The usual case: all four bytes are there, one unaligned load.
+        if let Some(&word) = bytes.get(at..).and_then(|b| b.first_chunk::<4>()) {
+            return Some(u32::from_be_bytes(word));
+        }
+        // A word that runs past the end in bits the mask ignores reads those bytes as 0.
         let mut word = [0u8; 4];
         for (i, w) in word.iter_mut().enumerate() {
             *w = bytes.get(at + i).copied().unwrap_or(0);
@@ -326,6 +368,16 @@ impl Program {
         &self.steps
     }
 
+    /// Where the program starts: step 0, or an output or drop for every packet.
+    pub fn entry(&self) -> Target {
+        self.entry
+    }
+
+    /// This program's own number: every program built gets a new one.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Runs the program on `p`.
     pub fn classify(&self, p: &Packet) -> Verdict {
         if let Target::Output(n) = self.entry {
@@ -343,11 +395,7 @@ impl Program {
                     let Some(s) = self.steps.get(i as usize) else {
                         return Verdict::Drop;
                     };
-                    let yes = match view.load(s.offset, s.mask) {
-                        Some(word) => word & s.mask == s.value,
-                        None => s.short_yes,
-                    };
-                    at = if yes { s.yes } else { s.no };
+                    at = if view.test(s) { s.yes } else { s.no };
                 }
             }
         }
@@ -524,6 +572,7 @@ fn renumber(steps: Vec<Step>, entry: Target) -> Program {
             })
             .collect(),
         entry: fix(entry),
+        id: new_id(),
     }
 }
 
@@ -1806,6 +1855,18 @@ mod tests {
 
     fn program(config: &str, flavor: Flavor, n: usize) -> Result<Program, Vec<PatternError>> {
         compile_patterns(&split_args(config, 0), flavor, n, &NoNames)
+    }
+
+    #[test]
+    fn every_program_has_its_own_id_and_equal_programs_compare_equal() {
+        // Generated code runs its compiled form of a program only while the element's
+        // program has the id it registered: recompiling, even to the same steps, is a new id.
+        let a = program("tcp, -", Flavor::Classifier, 2).unwrap();
+        let b = program("tcp, -", Flavor::Classifier, 2).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a.id(), b.id());
+        assert_ne!(a.id(), 0);
+        assert_eq!(a.entry(), Target::Step(0));
     }
 
     #[test]
