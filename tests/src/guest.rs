@@ -88,8 +88,7 @@ impl Report {
 }
 
 fn free_udp_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
-    s.local_addr().expect("addr").port()
+    launch::unused_port(false).expect("a free UDP port")
 }
 
 impl HostNic {

@@ -150,7 +150,7 @@ impl Rig {
 }
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port())
+    super::launch::unused_port(false)
 }
 
 /// Boots `image` with `nics` UDP NICs on loopback.

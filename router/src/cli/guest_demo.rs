@@ -137,9 +137,7 @@ pub fn run(o: &GuestDemoOptions) -> Result<(), String> {
         o.seconds
     );
     let append: Vec<String> = HANDLERS.iter().map(|h| format!("h={h}")).collect();
-    let host_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
+    let host_port = super::launch::unused_port(true)
         .map_err(|e| format!("no free TCP port for the control socket: {e}"))?;
     let mut rig = start_with(
         &router,

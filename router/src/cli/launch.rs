@@ -169,6 +169,32 @@ pub struct LaunchOptions {
     pub mgmt: Option<Mgmt>,
 }
 
+/// A port on 127.0.0.1 that is free now, for a program started next to bind itself (QEMU's
+/// NIC and forwarding ports, a control socket's): `tcp` or UDP. It is picked at random
+/// below Linux's ephemeral range (32768 and up), where sockets bound to port 0 never land,
+/// so no socket another thread opens meanwhile can take it before the program binds it.
+pub fn unused_port(tcp: bool) -> std::io::Result<u16> {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new();
+    for attempt in 0u64..500 {
+        let mut h = random.build_hasher();
+        h.write_u64(attempt);
+        let port = 20000 + (h.finish() % 12000) as u16;
+        let free = if tcp {
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+        } else {
+            std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok()
+        };
+        if free {
+            return Ok(port);
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AddrInUse,
+        "no free port on 127.0.0.1 between 20000 and 32000",
+    ))
+}
+
 /// The QEMU binary.
 pub const QEMU: &str = "qemu-system-x86_64";
 

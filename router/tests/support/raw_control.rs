@@ -6,18 +6,15 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 /// How long any wait may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
-/// A TCP port nobody listens on now.
+/// A TCP port nobody listens on now, out of the range sockets bound to port 0 take.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    sluice_router::cli::launch::unused_port(true).expect("a free TCP port")
 }
 
 /// Polls `what` until it returns Some, or panics after the deadline.
