@@ -740,6 +740,9 @@ fn compiled_program<'a>(input: &Input<'a>, i: usize) -> Option<&'a Program> {
 
 /// A call that pushes `p` into element `i` (`elem`) on input `port`, with `ports`. A
 /// classifier compiled to code gets its program's function.
+/// Builds the call that hands a packet (or a batch) to element `i` (`elem`) on `port`.
+type CallFn = fn(&Input<'_>, usize, &str, &str, &str) -> String;
+
 fn push_call(input: &Input<'_>, i: usize, elem: &str, port: &str, ports: &str) -> String {
     if compiled_program(input, i).is_some() {
         format!("{elem}.push_with(p, &mut {ports}, cx, classify_{i})")
@@ -965,45 +968,38 @@ fn emit_split_ports(
     let _ = writeln!(w);
     let ty = layout.ports_type(i);
     let _ = writeln!(w, "impl Output for {ty} {{");
-    let _ = writeln!(w, "    #[inline]");
-    let _ = writeln!(
+    // One arm per connection, for single packets and for batches alike.
+    let dispatch = |w: &mut String, signature: &str, call: CallFn, otherwise: &str| {
+        let _ = writeln!(w, "    #[inline]");
+        let _ = writeln!(w, "    {signature} {{");
+        let _ = writeln!(w, "        match port {{");
+        for &(fp, t, tp) in push_arms {
+            let call = call(
+                input,
+                t,
+                &format!("self.e{t}"),
+                &format!("{tp}"),
+                &layout.ports_value(t, true),
+            );
+            let _ = writeln!(w, "            {fp} => {call},");
+        }
+        let _ = writeln!(w, "            _ => {otherwise},");
+        let _ = writeln!(w, "        }}");
+        let _ = writeln!(w, "    }}");
+    };
+    dispatch(
         w,
-        "    fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {{"
+        "fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>)",
+        push_call,
+        "drop(p)",
     );
-    let _ = writeln!(w, "        match port {{");
-    for &(fp, t, tp) in push_arms {
-        let call = push_call(
-            input,
-            t,
-            &format!("self.e{t}"),
-            &format!("{tp}"),
-            &layout.ports_value(t, true),
-        );
-        let _ = writeln!(w, "            {fp} => {call},");
-    }
-    let _ = writeln!(w, "            _ => drop(p),");
-    let _ = writeln!(w, "        }}");
-    let _ = writeln!(w, "    }}");
     let _ = writeln!(w);
-    let _ = writeln!(w, "    #[inline]");
-    let _ = writeln!(
+    dispatch(
         w,
-        "    fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {{"
+        "fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>)",
+        push_batch_call,
+        "batch.clear()",
     );
-    let _ = writeln!(w, "        match port {{");
-    for &(fp, t, tp) in push_arms {
-        let call = push_batch_call(
-            input,
-            t,
-            &format!("self.e{t}"),
-            &format!("{tp}"),
-            &layout.ports_value(t, true),
-        );
-        let _ = writeln!(w, "            {fp} => {call},");
-    }
-    let _ = writeln!(w, "            _ => batch.clear(),");
-    let _ = writeln!(w, "        }}");
-    let _ = writeln!(w, "    }}");
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
     let _ = writeln!(w, "impl Input for {ty} {{");
