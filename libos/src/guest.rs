@@ -111,15 +111,18 @@ impl<G: Graph> Control<G> for crate::mgmt::ControlPlane {
 /// `guest_heap_free` (bytes), for watching memory over the control socket.
 struct GuestTarget<'a, G>(&'a mut Driver<G>);
 
+/// The guest's own read-only global handlers.
+const GUEST_HANDLERS: [&str; 2] = ["guest_heap_used", "guest_heap_free"];
+
 impl<G: Graph> sluice_router::control::protocol::HandlerTarget for GuestTarget<'_, G> {
     fn access(
         &self,
         handler: &str,
     ) -> Result<sluice_elements::element::Access, sluice_elements::element::HandlerError> {
-        match handler {
-            "guest_heap_used" | "guest_heap_free" => Ok(sluice_elements::element::Access::Read),
-            _ => self.0.handler_access(handler),
+        if GUEST_HANDLERS.contains(&handler) {
+            return Ok(sluice_elements::element::Access::Read);
         }
+        self.0.handler_access(handler)
     }
 
     fn read(&mut self, handler: &str) -> Result<String, sluice_elements::element::HandlerError> {
@@ -136,12 +139,10 @@ impl<G: Graph> sluice_router::control::protocol::HandlerTarget for GuestTarget<'
         handler: &str,
         value: &str,
     ) -> Result<(), sluice_elements::element::HandlerError> {
-        match handler {
-            "guest_heap_used" | "guest_heap_free" => {
-                Err(sluice_elements::element::HandlerError::NotWritable)
-            }
-            _ => self.0.write_handler(handler, value),
+        if GUEST_HANDLERS.contains(&handler) {
+            return Err(sluice_elements::element::HandlerError::NotWritable);
         }
+        self.0.write_handler(handler, value)
     }
 }
 

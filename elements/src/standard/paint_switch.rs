@@ -1,7 +1,5 @@
 //! `PaintSwitch`: sends each packet to the output its paint annotation names.
 
-use alloc::string::String;
-
 use super::paint::ByteAnno;
 use crate::element::args::{Args, ConfigError};
 use crate::element::handler::{missing, reconfigure};
@@ -92,21 +90,13 @@ impl Element for PaintSwitch {
     }
 }
 
+// `config` reads are answered by the runtime (the configuration string); the trait's
+// default read_handler refuses everything else.
 impl Handlers for PaintSwitch {
     const HANDLERS: &'static [HandlerSpec] = &[HandlerSpec::read_write(
         "config",
         "[ANNO] (write: reconfigure)",
     )];
-
-    fn read_handler(&self, name: &str, _: &HandlerContext) -> Result<String, HandlerError> {
-        // The runtime answers `config` reads with the configuration string.
-        Err(missing(
-            Self::HANDLERS,
-            name,
-            Access::readable,
-            HandlerError::NotReadable,
-        ))
-    }
 
     fn write_handler(
         &mut self,

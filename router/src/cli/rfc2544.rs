@@ -476,6 +476,20 @@ fn size_label(size: usize) -> String {
     }
 }
 
+/// The frames a subject gets at `size`: the pcap's, or its profile's (over `flows` flows).
+fn frames_for(
+    subject: &Subject,
+    size: usize,
+    pcap: Option<&[Vec<u8>]>,
+    flows: Option<usize>,
+) -> Vec<Vec<u8>> {
+    match (pcap, flows) {
+        (Some(frames), _) => frames.to_vec(),
+        (None, Some(n)) => subject.profile.clone().with_flows(n).frames(size),
+        (None, None) => subject.profile.frames(size),
+    }
+}
+
 /// Builds every configuration into an image and measures it as [`Plan`] says.
 pub fn run(o: &GuestBenchOptions, plan: &Plan) -> Result<Report, String> {
     super::launch::check_qemu()?;
@@ -497,25 +511,13 @@ pub fn run(o: &GuestBenchOptions, plan: &Plan) -> Result<Report, String> {
     let mut results = Vec::new();
     for subject in &subjects {
         for &size in &sizes {
-            let frames = match &pcap {
-                Some(frames) => frames.clone(),
-                None => match plan.flows {
-                    Some(n) => subject.profile.clone().with_flows(n).frames(size),
-                    None => subject.profile.frames(size),
-                },
-            };
+            let frames = frames_for(subject, size, pcap.as_deref(), plan.flows);
             results.push(measure(o, plan, subject, &frames, size, &mut progress)?);
         }
     }
     let mut again = Vec::new();
     for &size in &sizes {
-        let frames = match &pcap {
-            Some(frames) => frames.clone(),
-            None => match plan.flows {
-                Some(n) => subjects[0].profile.clone().with_flows(n).frames(size),
-                None => subjects[0].profile.frames(size),
-            },
-        };
+        let frames = frames_for(&subjects[0], size, pcap.as_deref(), plan.flows);
         again.push(measure(
             o,
             plan,
