@@ -183,9 +183,18 @@ impl Drop for HostRouter {
 impl Dut for HostRouter {
     fn send(&self, nic: usize, frame: &[u8]) {
         let mut k = self.kernel[nic].lock().expect("socket");
-        let until = Instant::now() + Duration::from_secs(1);
-        while !k.send(frame).expect("send on the TAP") && Instant::now() < until {
-            std::thread::sleep(Duration::from_micros(100));
+        // The router brings its TAPs up just after they appear; a send in between fails
+        // with ENETDOWN, so that one is retried for a while too.
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            match k.send(frame) {
+                Ok(true) => break,
+                Ok(false) if Instant::now() > until => break,
+                Err(e) if e.kind() != std::io::ErrorKind::NetworkDown || Instant::now() > until => {
+                    panic!("send on the TAP: {e}")
+                }
+                _ => std::thread::sleep(Duration::from_micros(100)),
+            }
         }
     }
 
