@@ -315,10 +315,9 @@ impl Packet<Buffer> {
     /// Makes the bytes writable, Click's `uniqueify()`: free if this packet owns its slot;
     /// otherwise the data (with its headroom and tailroom) is copied into a fresh slot from
     /// `pool`. If the pool is empty, the packet comes back unchanged in `Err`.
-    #[inline(always)]
+    #[inline]
     pub fn make_unique(self, pool: &Pool) -> Result<WritablePacket, Packet> {
         match self.buf {
-            Buffer::Shared(_) => self.copy_shared(pool),
             Buffer::Unique(slot) => {
                 let Packet {
                     head,
@@ -337,31 +336,24 @@ impl Packet<Buffer> {
                     anno,
                 })
             }
+            Buffer::Shared(ref cell) => {
+                let Some(mut fresh) = pool.take_slot() else {
+                    return Err(self);
+                };
+                let src = cell.bytes();
+                if fresh.len() < src.len() {
+                    return Err(self);
+                }
+                // Copy the headroom and the data, as Click's uniqueify copies its buffer: a
+                // stripped header must come back with Unstrip, and the header marks keep
+                // their offsets. Of the tailroom, only the first bytes are copied (elements
+                // that read a little past a truncated packet's end see the same bytes); the
+                // rest of a 2 KiB slot is not worth a copy per packet.
+                let end = (usize::from(self.tail) + Self::TAIL_COPY).min(src.len());
+                fresh.bytes_mut()[..end].copy_from_slice(&src[..end]);
+                Ok(self.with_buf(fresh))
+            }
         }
-    }
-
-    /// `make_unique` of a shared packet: the copy, kept out of line so the common case (a
-    /// packet that already owns its slot) stays a few instructions in every element.
-    #[inline(never)]
-    fn copy_shared(self, pool: &Pool) -> Result<WritablePacket, Packet> {
-        let Buffer::Shared(cell) = &self.buf else {
-            return Err(self);
-        };
-        let Some(mut fresh) = pool.take_slot() else {
-            return Err(self);
-        };
-        let src = cell.bytes();
-        if fresh.len() < src.len() {
-            return Err(self);
-        }
-        // Copy the headroom and the data, as Click's uniqueify copies its buffer: a stripped
-        // header must come back with Unstrip, and the header marks keep their offsets. Of
-        // the tailroom, only the first bytes are copied (elements that read a little past a
-        // truncated packet's end see the same bytes); the rest of a 2 KiB slot is not worth
-        // a copy per packet.
-        let end = (usize::from(self.tail) + Self::TAIL_COPY).min(src.len());
-        fresh.bytes_mut()[..end].copy_from_slice(&src[..end]);
-        Ok(self.with_buf(fresh))
     }
 }
 

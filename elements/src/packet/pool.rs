@@ -1,10 +1,5 @@
 //! The packet pool: fixed-size slots carved from one contiguous region, handed out and taken
 //! back through a lock-free queue.
-//!
-//! On the host (the `std` feature) each thread also keeps a small stack of the slots it gave
-//! back last, and takes from it first: a packet freed and a packet made in the same round
-//! reuse one warm slot without an atomic operation, instead of walking the whole region in
-//! queue order. The guest is single-threaded and goes to the queue directly.
 
 use alloc::boxed::Box;
 use alloc::vec;
@@ -148,13 +143,6 @@ impl Pool {
     /// [`PoolStats::exhausted`]). Lock-free and allocation-free.
     #[inline]
     pub fn take_slot(&self) -> Option<Slot> {
-        #[cfg(feature = "std")]
-        if let Some(bytes) = local::take(self.shared) {
-            return Some(Slot {
-                bytes,
-                pool: self.shared,
-            });
-        }
         match self.shared.free.pop() {
             Some(bytes) => Some(Slot {
                 bytes,
@@ -182,20 +170,14 @@ impl Pool {
         self.shared.capacity
     }
 
-    /// Slots waiting in the pool (on the host: in its queue, and in this thread's stack of
-    /// recently freed slots; another thread's stack goes back to the queue when that
-    /// thread ends).
+    /// Slots waiting in the pool.
     pub fn free(&self) -> usize {
-        #[cfg(feature = "std")]
-        let cached = local::cached(self.shared);
-        #[cfg(not(feature = "std"))]
-        let cached = 0;
-        self.shared.free.len() + cached
+        self.shared.free.len()
     }
 
     /// Slots taken and not yet returned.
     pub fn in_flight(&self) -> usize {
-        self.shared.capacity - self.free()
+        self.shared.capacity - self.shared.free.len()
     }
 
     /// Occupancy and exhaustion counters.
@@ -278,115 +260,7 @@ impl Drop for Slot {
         // An empty `&mut [u8]` takes the slot's place, so the real one can move back into
         // the queue. The queue has room for every slot of the pool, so the push cannot fail.
         let bytes = mem::take(&mut self.bytes);
-        #[cfg(feature = "std")]
-        let Some(bytes) = local::give(self.pool, bytes) else {
-            return;
-        };
         let _ = self.pool.free.push(bytes);
-    }
-}
-
-/// Each host thread's stack of the slots it freed last, for one pool at a time.
-#[cfg(feature = "std")]
-mod local {
-    use super::PoolShared;
-    use alloc::vec::Vec;
-    use core::cell::RefCell;
-
-    /// Slots a thread keeps before it gives the rest back to the queue.
-    const DEPTH: usize = 64;
-
-    struct Stack {
-        pool: Option<&'static PoolShared>,
-        slots: Vec<&'static mut [u8]>,
-    }
-
-    impl Stack {
-        fn holds(&self, pool: &'static PoolShared) -> bool {
-            self.pool.is_some_and(|p| core::ptr::eq(p, pool))
-        }
-
-        fn flush(&mut self) {
-            if let Some(pool) = self.pool.take() {
-                for bytes in self.slots.drain(..) {
-                    let _ = pool.free.push(bytes);
-                }
-            }
-        }
-    }
-
-    /// Sends the thread's stack home when the thread ends. It is a separate thread-local,
-    /// touched once per thread, so that `STACK` itself has no destructor and costs a plain
-    /// thread-local access on every packet.
-    struct Guard;
-
-    impl Drop for Guard {
-        fn drop(&mut self) {
-            STACK.with_borrow_mut(Stack::flush);
-        }
-    }
-
-    std::thread_local! {
-        static STACK: RefCell<Stack> = const {
-            RefCell::new(Stack { pool: None, slots: Vec::new() })
-        };
-        static GUARD: Guard = const { Guard };
-    }
-
-    /// A slot of `pool` from this thread's stack.
-    #[inline]
-    pub(super) fn take(pool: &'static PoolShared) -> Option<&'static mut [u8]> {
-        STACK.with(|s| {
-            let mut s = s.try_borrow_mut().ok()?;
-            if s.holds(pool) {
-                s.slots.pop()
-            } else {
-                None
-            }
-        })
-    }
-
-    /// Keeps a freed slot of `pool` on this thread's stack; gives it back if the stack is
-    /// full or busy (the caller then queues it).
-    #[inline]
-    pub(super) fn give(
-        pool: &'static PoolShared,
-        bytes: &'static mut [u8],
-    ) -> Option<&'static mut [u8]> {
-        STACK.with(|s| {
-            let Ok(mut s) = s.try_borrow_mut() else {
-                return Some(bytes);
-            };
-            if !s.holds(pool) {
-                if s.pool.is_none() && s.slots.capacity() == 0 {
-                    // First use on this thread: arrange for the stack to go home at its
-                    // end (if the thread is already ending, do not keep anything).
-                    if GUARD.try_with(|_| ()).is_err() {
-                        return Some(bytes);
-                    }
-                    s.slots.reserve_exact(DEPTH);
-                }
-                // Another pool's slots go home first: one pool per thread at a time.
-                s.flush();
-                s.pool = Some(pool);
-            }
-            if s.slots.len() < DEPTH {
-                s.slots.push(bytes);
-                None
-            } else {
-                Some(bytes)
-            }
-        })
-    }
-
-    /// How many of `pool`'s slots this thread holds.
-    pub(super) fn cached(pool: &'static PoolShared) -> usize {
-        STACK.with(|s| {
-            s.try_borrow()
-                .ok()
-                .filter(|s| s.holds(pool))
-                .map_or(0, |s| s.slots.len())
-        })
     }
 }
 
@@ -476,51 +350,17 @@ mod tests {
     #[test]
     fn threads_share_a_pool() {
         let pool = Pool::new(PoolConfig::with_slots(64)).unwrap();
-        let threads: Vec<_> = (0..2)
-            .map(|_| {
-                std::thread::spawn(move || {
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(move || {
                     for _ in 0..10_000 {
                         let a = pool.take_slot();
                         let b = pool.take_slot();
                         drop((a, b));
                     }
-                    // Freed slots wait on this thread's stack until it ends.
-                    pool.in_flight()
-                })
-            })
-            .collect();
-        for t in threads {
-            assert!(
-                t.join().unwrap() <= 4,
-                "at most the other thread's two slots, held or on its stack"
-            );
-        }
-        // Joined: each thread's stack went back to the queue as it ended.
-        assert_eq!(pool.in_flight(), 0);
-    }
-
-    #[test]
-    fn a_thread_reuses_the_slot_it_freed_last() {
-        let pool = Pool::new(PoolConfig::with_slots(8)).unwrap();
-        let a = pool.take_slot().unwrap();
-        let addr = a.addr();
-        drop(a);
-        assert_eq!(
-            pool.free(),
-            8,
-            "a slot on this thread's stack counts as free"
-        );
-        assert_eq!(pool.take_slot().unwrap().addr(), addr, "warm slot first");
-        // Another pool's slot sends this one's home before it stays.
-        let other = Pool::new(PoolConfig::with_slots(2)).unwrap();
-        drop(pool.take_slot());
-        drop(other.take_slot());
-        assert_eq!((pool.free(), other.free()), (8, 2));
-        // Only so many wait on a thread; the rest go back to the queue.
-        let all: Vec<_> = (0..8).filter_map(|_| pool.take_slot()).collect();
-        assert_eq!(all.len(), 8);
-        assert!(pool.take_slot().is_none());
-        drop(all);
+                });
+            }
+        });
         assert_eq!(pool.in_flight(), 0);
     }
 }
