@@ -150,7 +150,7 @@ impl FromDump {
             };
             let headroom = cx.pool().headroom();
             let record_pos = reader.get_ref().consumed;
-            let record = match reader.next_into(&mut slot.bytes_mut()[headroom..]) {
+            let record = match reader.next_buffered(&mut slot.bytes_mut()[headroom..]) {
                 Ok(Some(r)) => {
                     self.packet_filepos = record_pos;
                     r

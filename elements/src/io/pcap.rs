@@ -188,19 +188,8 @@ impl<R: Read> PcapReader<R> {
             16 => {}
             _ => return Err(bad("truncated pcap record header")),
         }
-        let word = |i: usize| {
-            let b = [raw[i], raw[i + 1], raw[i + 2], raw[i + 3]];
-            if self.header.big_endian {
-                u32::from_be_bytes(b)
-            } else {
-                u32::from_le_bytes(b)
-            }
-        };
-        let (sec, frac, caplen, origlen) = (word(0), word(4), word(8), word(12));
-        if caplen > MAX_RECORD {
-            return Err(bad("pcap record longer than 256 KiB"));
-        }
-        let len = caplen as usize;
+        let header = record_header(self.header, &raw)?;
+        let len = header.caplen as usize;
         let stored = len.min(dst.len());
         self.input.read_exact(&mut dst[..stored])?;
         let mut rest = (len - stored) as u64;
@@ -211,17 +200,46 @@ impl<R: Read> PcapReader<R> {
                 return Err(bad("truncated pcap record"));
             }
         }
-        let nsec = if self.header.nanos {
-            frac
+        Ok(Some(header.stored(stored)))
+    }
+}
+
+/// A classic pcap record header of a file with header `file`, checked.
+#[inline]
+fn record_header(file: FileHeader, raw: &[u8; 16]) -> io::Result<Record> {
+    let word = |i: usize| {
+        let b = [raw[i], raw[i + 1], raw[i + 2], raw[i + 3]];
+        if file.big_endian {
+            u32::from_be_bytes(b)
         } else {
-            frac.saturating_mul(1000)
-        };
-        let timestamp = Timestamp::from_parts(u64::from(sec), nsec.min(999_999_999));
-        Ok(Some(Record {
-            timestamp,
+            u32::from_le_bytes(b)
+        }
+    };
+    let (sec, frac, caplen, origlen) = (word(0), word(4), word(8), word(12));
+    if caplen > MAX_RECORD {
+        return Err(bad("pcap record longer than 256 KiB"));
+    }
+    let nsec = if file.nanos {
+        frac
+    } else {
+        frac.saturating_mul(1000)
+    };
+    Ok(Record {
+        timestamp: Timestamp::from_parts(u64::from(sec), nsec.min(999_999_999)),
+        caplen,
+        origlen,
+    })
+}
+
+impl Record {
+    /// The record as stored in a buffer that took `stored` of its bytes.
+    #[inline]
+    fn stored(self, stored: usize) -> Record {
+        Record {
             caplen: stored as u32,
-            origlen: origlen.max(stored as u32),
-        }))
+            origlen: self.origlen.max(stored as u32),
+            ..self
+        }
     }
 }
 
@@ -408,6 +426,30 @@ fn skip(input: &mut impl Read, n: u64) -> io::Result<()> {
 }
 
 impl<R: io::BufRead> PcapReader<R> {
+    /// [`PcapReader::next_into`] for a buffered input: a classic pcap record that lies whole
+    /// in the read buffer (nearly every one) is parsed and copied from there in one step,
+    /// without going through `Read` calls for its header and its bytes.
+    #[inline]
+    pub fn next_buffered(&mut self, dst: &mut [u8]) -> io::Result<Option<Record>> {
+        if self.ng.is_none() {
+            let file = self.header;
+            let buf = self.input.fill_buf()?;
+            if let Some((raw, rest)) = buf.split_first_chunk::<16>() {
+                // Anything else (a record cut by the buffer's end, longer than `dst`, or a
+                // bad header) takes the general path, which reports it the same way.
+                if let Ok(header) = record_header(file, raw) {
+                    let len = header.caplen as usize;
+                    if let (Some(to), Some(from)) = (dst.get_mut(..len), rest.get(..len)) {
+                        to.copy_from_slice(from);
+                        self.input.consume(16 + len);
+                        return Ok(Some(header.stored(len)));
+                    }
+                }
+            }
+        }
+        self.next_into(dst)
+    }
+
     /// Copies the bytes that follow the last record in the file (the next record's header
     /// and data) into `dst`, without consuming them; returns how many were available in the
     /// read buffer. Click's FromDump hands out packets that sit inside its file buffer, so
@@ -506,6 +548,55 @@ mod tests {
                 0, 0
             ]
         );
+    }
+
+    #[test]
+    fn buffered_reads_equal_plain_reads_whatever_the_buffer_cuts() {
+        let mut w = PcapWriter::new(Vec::new(), 65535).unwrap();
+        for i in 0..40u32 {
+            let data: Vec<u8> = (0..(i * 7 % 61)).map(|b| (b ^ i) as u8).collect();
+            let t = Timestamp::from_parts(1_700_000_000 + u64::from(i), i * 1000);
+            w.write(t, &data, data.len() + (i as usize % 3)).unwrap();
+        }
+        let file = w.into_inner();
+        let plain: Vec<(Record, Vec<u8>)> = {
+            let mut r = PcapReader::new(&file[..]).unwrap();
+            let mut buf = [0u8; 48];
+            core::iter::from_fn(|| {
+                let rec = r.next_into(&mut buf).unwrap()?;
+                Some((rec, buf[..rec.caplen as usize].to_vec()))
+            })
+            .collect()
+        };
+        assert_eq!(plain.len(), 40);
+        assert!(
+            plain.iter().any(|(r, _)| r.origlen > r.caplen),
+            "some cut by dst"
+        );
+        // Read buffers smaller than, equal to and larger than a record: records lie whole
+        // in the buffer, straddle its end, or are longer than the destination.
+        for capacity in [17, 40, 77, 4096] {
+            let mut r =
+                PcapReader::new(std::io::BufReader::with_capacity(capacity, &file[..])).unwrap();
+            let mut buf = [0u8; 48];
+            for (i, (rec, data)) in plain.iter().enumerate() {
+                let got = r.next_buffered(&mut buf).unwrap().unwrap();
+                assert_eq!((&got, &buf[..got.caplen as usize]), (rec, &data[..]), "{i}");
+            }
+            assert!(r.next_buffered(&mut buf).unwrap().is_none());
+        }
+        // A file cut inside a record is an error on both paths.
+        let cut = &file[..file.len() - 3];
+        let mut r = PcapReader::new(std::io::BufReader::with_capacity(64, cut)).unwrap();
+        let mut buf = [0u8; 48];
+        let err = loop {
+            match r.next_buffered(&mut buf) {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("a cut file ended cleanly"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
