@@ -7,6 +7,17 @@ use std::io;
 use sluice_elements::io::device::{DeviceKind, DeviceSpec, HostDevice, InterfaceAddresses};
 use sluice_elements::wire::Ipv4Address;
 
+/// Registers what a host program lends the elements, for the whole process: this opener
+/// for FromDevice and ToDevice, [`interface_addresses`] for arguments that name an
+/// interface, and (on Linux) the file mapper FromDump reads its file through. The `sluice`
+/// command and compiled programs call it as they start.
+pub fn register() {
+    sluice_elements::io::device::set_device_opener(open);
+    sluice_elements::io::device::set_interface_lookup(interface_addresses);
+    #[cfg(target_os = "linux")]
+    sluice_elements::io::mapped::set_file_mapper(crate::mapped::map_file);
+}
+
 /// Opens the device `spec` names: a TAP ([`crate::tap::Tap`]) or a packet socket
 /// ([`crate::af_packet::PacketSocket`]). Numbered devices are not supported on the host yet.
 pub fn open(spec: &DeviceSpec) -> io::Result<Box<dyn HostDevice>> {

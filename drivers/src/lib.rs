@@ -10,6 +10,8 @@ extern crate alloc;
 pub mod af_packet;
 #[cfg(feature = "std")]
 pub mod host;
+#[cfg(all(feature = "std", target_os = "linux"))]
+pub mod mapped;
 pub mod naming;
 #[cfg(all(feature = "std", target_os = "linux"))]
 mod netdev;

@@ -217,6 +217,7 @@ fn run_main<G: Graph>(
     classes: &[&str],
     build: fn(&Setup) -> Result<G, String>,
 ) -> Result<(), String> {
+    sluice_drivers::host::register();
     let options = parse_args()?;
     let setup = Setup::load(name, text, &options.defines, classes)?;
     let graph = build(&setup)?;

@@ -260,8 +260,7 @@ enum MachineArg {
 }
 
 fn main() -> ExitCode {
-    sluice_elements::io::device::set_device_opener(sluice_drivers::host::open);
-    sluice_elements::io::device::set_interface_lookup(sluice_drivers::host::interface_addresses);
+    sluice_drivers::host::register();
     // `-h` is Click's handler flag for `run`; clap's help stays on `--help`.
     let cli = Cli::parse();
     match execute(cli.command) {

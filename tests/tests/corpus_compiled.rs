@@ -3,6 +3,10 @@
 //! cargo build, with the fast-building `quick` profile), run with `--simtime`, and must
 //! write the same bytes as Click (and therefore as the interpreter, which `corpus_host`
 //! holds to the same files) and print the same handler values.
+//!
+//! A compiled program registers the host's file mapper as `sluice` does, so FromDump maps
+//! its input here; `corpus_host` runs in-process without it and reads through a buffer.
+//! Both ways are held to Click's bytes.
 
 use std::process::Command;
 

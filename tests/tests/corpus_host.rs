@@ -11,6 +11,10 @@
 //! README allows exactly this (`pcapdiff.py --ignore-ts` for created packets); forwarded
 //! packets keep their input timestamps and are compared exactly, as are all other bytes.
 //!
+//! This test runs the router in-process without the `sluice` program's registrations, so
+//! FromDump reads its input through a read buffer here; `corpus_compiled`'s programs map it,
+//! as `sluice` does by default.
+//!
 //! Cases that cannot pass yet (elements still missing) are listed in `NOT_YET` with the
 //! reason; the test fails if one of them starts passing (so the list only shrinks) or if any
 //! other case fails.

@@ -5,6 +5,7 @@ use alloc::string::{String, ToString};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
+use super::mapped::{self, MappedReader};
 use super::pcap::{PcapReader, LINKTYPE_ETHERNET};
 use crate::element::args::{Args, ConfigError, FromArg, NoNames};
 use crate::element::handler::missing;
@@ -28,7 +29,7 @@ const BURST: usize = crate::packet::BATCH_CAPACITY;
 /// # Synopsis
 ///
 /// ```text
-/// FromDump(FILENAME [, TIMING, keywords STOP, ACTIVE, FORCE_IP, TIMING])
+/// FromDump(FILENAME [, TIMING, keywords STOP, ACTIVE, FORCE_IP, MMAP, TIMING])
 /// ```
 ///
 /// # Ports
@@ -55,6 +56,11 @@ const BURST: usize = crate::packet::BATCH_CAPACITY;
 /// - `ACTIVE` (boolean, default true): whether to emit packets at all.
 /// - `FORCE_IP` (boolean, default false): emit only IP packets, with their network header
 ///   marked; others go to output 1 (or are dropped).
+/// - `MMAP` (boolean, default true): read the file through a memory map, as Click does,
+///   rather than through a read buffer. A file that cannot be mapped (a pipe, for example)
+///   is read through a buffer either way. As with Click's, a mapped file that another
+///   program truncates while FromDump reads it ends the process with `SIGBUS`; give
+///   `MMAP false` for a file that may change under the router.
 /// - `TIMING` (boolean, default false): not supported; true is a configuration error.
 ///
 /// # Example
@@ -90,7 +96,8 @@ pub struct FromDump {
     active: bool,
     force_ip: bool,
     pulled: bool,
-    reader: Option<PcapReader<Counted<BufReader<File>>>>,
+    mmap: bool,
+    reader: Option<PcapReader<Counted<FileInput>>>,
     linktype: u32,
     filesize: u64,
     /// Bytes consumed when the reader closed (the reader counts them until then).
@@ -124,6 +131,57 @@ impl<R: BufRead> BufRead for Counted<R> {
     fn consume(&mut self, amt: usize) {
         self.inner.consume(amt);
         self.consumed += amt as u64;
+    }
+}
+
+/// The file, mapped or behind a read buffer.
+#[derive(Debug)]
+enum FileInput {
+    Mapped(MappedReader),
+    Buffered(BufReader<File>),
+}
+
+impl FileInput {
+    /// The file at `path`, mapped if `mmap` and the program can map it, else buffered.
+    fn open(path: &str, mmap: bool) -> io::Result<(FileInput, u64)> {
+        let file = File::open(path)?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if mmap {
+            if let Ok(map) = mapped::map_file(&file) {
+                return Ok((FileInput::Mapped(MappedReader::new(map)), size));
+            }
+        }
+        Ok((
+            FileInput::Buffered(BufReader::with_capacity(1 << 16, file)),
+            size,
+        ))
+    }
+}
+
+impl Read for FileInput {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            FileInput::Mapped(m) => m.read(buf),
+            FileInput::Buffered(b) => b.read(buf),
+        }
+    }
+}
+
+impl BufRead for FileInput {
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            FileInput::Mapped(m) => m.fill_buf(),
+            FileInput::Buffered(b) => b.fill_buf(),
+        }
+    }
+
+    #[inline]
+    fn consume(&mut self, amt: usize) {
+        match self {
+            FileInput::Mapped(m) => m.consume(amt),
+            FileInput::Buffered(b) => b.consume(amt),
+        }
     }
 }
 
@@ -240,6 +298,7 @@ impl Element for FromDump {
         let stop = args.keyword::<bool>("STOP").unwrap_or(false);
         let active = args.keyword::<bool>("ACTIVE").unwrap_or(true);
         let force_ip = args.keyword::<bool>("FORCE_IP").unwrap_or(false);
+        let mmap = args.keyword::<bool>("MMAP").unwrap_or(true);
         let timing = args
             .keyword::<bool>("TIMING")
             .or(timing_pos)
@@ -256,6 +315,7 @@ impl Element for FromDump {
             active,
             force_ip,
             pulled: cx.output_is_pull(0),
+            mmap,
             reader: None,
             linktype: LINKTYPE_ETHERNET,
             filesize: 0,
@@ -268,12 +328,10 @@ impl Element for FromDump {
     }
 
     fn initialize(&mut self, _: &mut Context<'_>) -> Result<(), String> {
-        let file = File::open(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
-        self.filesize = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let input = Counted {
-            inner: BufReader::with_capacity(1 << 16, file),
-            consumed: 0,
-        };
+        let (inner, size) = FileInput::open(&self.filename, self.mmap)
+            .map_err(|e| format!("{}: {e}", self.filename))?;
+        self.filesize = size;
+        let input = Counted { inner, consumed: 0 };
         let reader = PcapReader::new(input).map_err(|e| format!("{}: {e}", self.filename))?;
         self.linktype = reader.header().linktype;
         if self.force_ip && self.linktype != LINKTYPE_ETHERNET && self.linktype != LINKTYPE_RAW {
@@ -587,6 +645,83 @@ mod tests {
         assert_eq!(fd.read_handler("filepos", &h).unwrap(), "74", "unchanged");
         drop(out);
         assert_eq!(pool.in_flight(), 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A mapper for tests: the file's bytes read into memory, which is what a mapping
+    /// lends (the real one, in `sluice-drivers`, is tested there).
+    fn read_whole(file: &File) -> io::Result<mapped::Mapping> {
+        let mut bytes = alloc::vec::Vec::new();
+        (&*file).read_to_end(&mut bytes)?;
+        Ok(alloc::boxed::Box::new(bytes))
+    }
+
+    /// Everything FromDump gives out for `config`: per packet its data, the tailroom bytes
+    /// after it, its timestamp and `packet_filepos`; then `count`, `filepos` and whether the
+    /// file was mapped.
+    fn read_all(config: &str) -> (alloc::vec::Vec<String>, String, bool) {
+        let pool = Pool::new(PoolConfig::with_slots(64)).unwrap();
+        let mut log = NoLog;
+        let mut cx = Context::new(Timestamp::SIMULATED_EPOCH, pool, &mut log);
+        let ports = Ports {
+            inputs: 0,
+            outputs: 1,
+        };
+        let mut fd: FromDump = configure(config, ports).unwrap();
+        fd.initialize(&mut cx).unwrap();
+        let was_mapped = matches!(
+            fd.reader.as_ref().map(|r| &r.get_ref().inner),
+            Some(FileInput::Mapped(_))
+        );
+        let h = HandlerContext { now: cx.now() };
+        let mut seen = alloc::vec::Vec::new();
+        while let Some(p) = fd.next_packet(None, &mut cx) {
+            let end = p.headroom() + p.len();
+            seen.push(format!(
+                "{:?} {:?} {:?} {}",
+                p.data(),
+                &p.buffer()[end..end + TAIL_PEEK],
+                p.anno().timestamp,
+                fd.read_handler("packet_filepos", &h).unwrap()
+            ));
+        }
+        let totals = format!(
+            "count {} filepos {} filesize {}",
+            fd.read_handler("count", &h).unwrap(),
+            fd.read_handler("filepos", &h).unwrap(),
+            fd.read_handler("filesize", &h).unwrap()
+        );
+        assert_eq!(pool.in_flight(), 0);
+        (seen, totals, was_mapped)
+    }
+
+    #[test]
+    fn a_mapped_file_reads_exactly_as_a_buffered_one() {
+        mapped::set_file_mapper(read_whole);
+        let dir = std::env::temp_dir().join(format!("sluice-fromdump-mm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.pcap");
+        let big = [7u8; 1700];
+        let frames: alloc::vec::Vec<&[u8]> = alloc::vec![b"first packet", &big, b"x", b"last"];
+        write_file(&path, &frames);
+        let file = path.display().to_string();
+        let (mapped_reads, mapped_totals, was_mapped) = read_all(&file);
+        assert!(was_mapped, "MMAP defaults to true");
+        let (buffered_reads, buffered_totals, was_mapped) =
+            read_all(&format!("{file}, MMAP false"));
+        assert!(!was_mapped);
+        assert_eq!(mapped_reads.len(), 4);
+        assert_eq!(mapped_reads, buffered_reads);
+        assert_eq!(mapped_totals, buffered_totals);
+
+        // Cut inside the last record: both stop after the same packets, at the same place.
+        let whole = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &whole[..whole.len() - 2]).unwrap();
+        let (mapped_reads, mapped_totals, _) = read_all(&file);
+        let (buffered_reads, buffered_totals, _) = read_all(&format!("{file}, MMAP false"));
+        assert_eq!(mapped_reads.len(), 3);
+        assert_eq!(mapped_reads, buffered_reads);
+        assert_eq!(mapped_totals, buffered_totals);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -13,6 +13,8 @@ mod from_device;
 mod from_dump;
 pub mod holding;
 #[cfg(feature = "std")]
+pub mod mapped;
+#[cfg(feature = "std")]
 pub mod pcap;
 pub mod received;
 #[cfg(feature = "std")]
