@@ -235,17 +235,6 @@ impl<B: Storage> Packet<B> {
         self.network = None;
         self.transport = None;
     }
-
-    fn with_buf<C: Storage>(self, buf: C) -> Packet<C> {
-        Packet {
-            buf,
-            head: self.head,
-            tail: self.tail,
-            network: self.network,
-            transport: self.transport,
-            anno: self.anno,
-        }
-    }
 }
 
 impl Packet<Buffer> {
@@ -317,17 +306,17 @@ impl Packet<Buffer> {
     /// `pool`. If the pool is empty, the packet comes back unchanged in `Err`.
     #[inline]
     pub fn make_unique(self, pool: &Pool) -> Result<WritablePacket, Packet> {
-        match self.buf {
+        let Packet {
+            buf,
+            head,
+            tail,
+            network,
+            transport,
+            anno,
+        } = self;
+        let cell = match buf {
             Buffer::Unique(slot) => {
-                let Packet {
-                    head,
-                    tail,
-                    network,
-                    transport,
-                    anno,
-                    ..
-                } = self;
-                Ok(Packet {
+                return Ok(Packet {
                     buf: slot,
                     head,
                     tail,
@@ -336,24 +325,40 @@ impl Packet<Buffer> {
                     anno,
                 })
             }
-            Buffer::Shared(ref cell) => {
-                let Some(mut fresh) = pool.take_slot() else {
-                    return Err(self);
-                };
-                let src = cell.bytes();
-                if fresh.len() < src.len() {
-                    return Err(self);
-                }
-                // Copy the headroom and the data, as Click's uniqueify copies its buffer: a
-                // stripped header must come back with Unstrip, and the header marks keep
-                // their offsets. Of the tailroom, only the first bytes are copied (elements
-                // that read a little past a truncated packet's end see the same bytes); the
-                // rest of a 2 KiB slot is not worth a copy per packet.
-                let end = (usize::from(self.tail) + Self::TAIL_COPY).min(src.len());
-                fresh.bytes_mut()[..end].copy_from_slice(&src[..end]);
-                Ok(self.with_buf(fresh))
+            Buffer::Shared(cell) => cell,
+        };
+        let fresh = match pool.take_slot() {
+            Some(slot) if slot.len() >= cell.len() => slot,
+            _ => {
+                return Err(Packet {
+                    buf: Buffer::Shared(cell),
+                    head,
+                    tail,
+                    network,
+                    transport,
+                    anno,
+                })
             }
-        }
+        };
+        // The new packet is assembled before the copy, so every field of the old one is
+        // read before the copy's stores start (reads after them stalled behind them).
+        let mut q = Packet {
+            buf: fresh,
+            head,
+            tail,
+            network,
+            transport,
+            anno,
+        };
+        // Copy the headroom and the data, as Click's uniqueify copies its buffer: a stripped
+        // header must come back with Unstrip, and the header marks keep their offsets. Of the
+        // tailroom, only the first bytes are copied (elements that read a little past a
+        // truncated packet's end see the same bytes); the rest of a 2 KiB slot is not worth a
+        // copy per packet.
+        let src = cell.bytes();
+        let end = (usize::from(tail) + Self::TAIL_COPY).min(src.len());
+        q.buf.bytes_mut()[..end].copy_from_slice(&src[..end]);
+        Ok(q)
     }
 }
 
