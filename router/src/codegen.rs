@@ -28,6 +28,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+use crate::graph::calls::Calls;
 use crate::runtime::RouterInfo;
 use sluice_elements::ip::classify::{Program, Step, Target as Next};
 
@@ -867,43 +868,7 @@ struct Layout {
 
 impl Layout {
     fn of(input: &Input<'_>) -> Layout {
-        let n = input.info.flat.elements.len();
-        let mut next: Vec<Vec<usize>> = (0..n).map(|_| Vec::new()).collect();
-        for c in &input.info.flat.connections {
-            let (f, fp, t) = (c.from.element, c.from.port as usize, c.to.element);
-            if f >= n || t >= n {
-                continue;
-            }
-            let pulled = input
-                .output_pull
-                .get(f)
-                .and_then(|v| v.get(fp))
-                .copied()
-                .unwrap_or(false);
-            // A push is a call from the upstream element; a pull, from the downstream one.
-            if pulled {
-                next[t].push(f);
-            } else {
-                next[f].push(t);
-            }
-        }
-        let reach: Vec<Vec<usize>> = (0..n)
-            .map(|start| {
-                let mut seen = alloc::vec![false; n];
-                let mut stack: Vec<usize> = next[start].clone();
-                while let Some(e) = stack.pop() {
-                    if !seen[e] {
-                        seen[e] = true;
-                        stack.extend(&next[e]);
-                    }
-                }
-                (0..n).filter(|&e| seen[e]).collect()
-            })
-            .collect();
-        let on_cycle: Vec<bool> = (0..n).map(|i| reach[i].contains(&i)).collect();
-        let split = (0..n)
-            .map(|i| !on_cycle[i] && reach[i].iter().all(|&e| !on_cycle[e]))
-            .collect();
+        let Calls { reach, split } = Calls::of(&input.info.flat, input.output_pull);
         Layout { reach, split }
     }
 

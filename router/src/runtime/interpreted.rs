@@ -1,11 +1,15 @@
 //! The interpreter's graph: elements behind dynamic dispatch, connected by lookup tables.
 //!
 //! Elements sit in `RefCell`s and are reached through [`Wires`], which implements both
-//! `Output` and `Input` for one element. A push is not delivered during the pushing
-//! element's call: it is collected, and once the element returns (and is released) each
-//! packet it pushed is delivered in order, depth first. That is Click's order (a Tee's first
-//! copy travels its whole path before the second leaves), and because no element is held
-//! while its outputs travel, a packet that comes back round a cycle (an ICMP error
+//! `Output` and `Input` for one element.
+//!
+//! An element that nothing it calls can call back (no push or pull cycle passes through it
+//! or anything it reaches: [`Calls::split`]) pushes by calling the next element at once,
+//! as Click's push does. Any other element's pushes are not delivered during its call: they
+//! are collected, and once the element returns (and is released) each packet it pushed is
+//! delivered in order, depth first. Both give Click's order (a Tee's first copy travels its
+//! whole path before the second leaves), and because an element on a cycle is not held
+//! while its outputs travel, a packet that comes back round the cycle (an ICMP error
 //! re-entering the route table) is processed at once, as Click's recursive push would. A
 //! pull is a direct call.
 
@@ -13,13 +17,14 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
 use sluice_elements::element::{Context, DynElement, HandlerContext, HandlerError, Input, Output};
 use sluice_elements::packet::{Batch, Packet, Timestamp};
 
 use super::driver::{Clock, Driver, Graph};
 use super::handlers::RouterInfo;
+use crate::graph::calls::Calls;
 use crate::instantiate::Instance;
 
 /// A packet an element pushed, on its way to `element`'s input `port`.
@@ -37,32 +42,64 @@ pub struct Interpreted {
     /// Per element, per input: the output it pulls from.
     inputs: Vec<Vec<Option<(usize, usize)>>>,
     tasks: Vec<usize>,
+    /// Per element, true if its pushes are delivered at once (see the module docs).
+    direct: Vec<bool>,
+    /// Direct deliveries under way, one inside the other.
+    depth: Cell<usize>,
     /// Packets pushed by elements still to be delivered, as a stack of frames: each
     /// delivery owns the entries pushed during its element's call (see `deliver`).
     pending: RefCell<Vec<Option<Hop>>>,
 }
 
+/// Direct deliveries nested deeper than this are collected instead, so a very long chain of
+/// elements cannot exhaust the stack (each element's whole call decides once, so the order
+/// stays the same).
+const MAX_DIRECT_DEPTH: usize = 64;
+
 /// One element's view of its neighbours: its outputs (push) and its inputs (pull).
 pub struct Wires<'r> {
     graph: &'r Interpreted,
     from: usize,
+    /// Deliver pushes at once rather than after the element returns.
+    direct: bool,
+}
+
+impl<'r> Wires<'r> {
+    fn new(graph: &'r Interpreted, from: usize) -> Self {
+        let direct = graph.direct.get(from).copied().unwrap_or(false)
+            && graph.depth.get() < MAX_DIRECT_DEPTH;
+        Wires {
+            graph,
+            from,
+            direct,
+        }
+    }
 }
 
 impl Output for Wires<'_> {
-    fn push(&mut self, port: usize, p: Packet, _: &mut Context<'_>) {
+    fn push(&mut self, port: usize, p: Packet, cx: &mut Context<'_>) {
         // An unconnected output (the checker allows none, so a port beyond the element's
         // count) drops the packet.
         if let Some(&Some((to, in_port))) = self.graph.outputs[self.from].get(port) {
-            self.graph.pending.borrow_mut().push(Some(Hop {
-                element: to,
-                port: in_port,
-                packet: p,
-            }));
+            if self.direct {
+                self.graph.deliver_to(to, in_port, p, cx);
+            } else {
+                self.graph.pending.borrow_mut().push(Some(Hop {
+                    element: to,
+                    port: in_port,
+                    packet: p,
+                }));
+            }
         }
     }
 
-    fn push_batch(&mut self, port: usize, batch: &mut Batch, _: &mut Context<'_>) {
+    fn push_batch(&mut self, port: usize, batch: &mut Batch, cx: &mut Context<'_>) {
         match self.graph.outputs[self.from].get(port) {
+            Some(&Some((to, in_port))) if self.direct => {
+                for p in batch.drain() {
+                    self.graph.deliver_to(to, in_port, p, cx);
+                }
+            }
             Some(&Some((to, in_port))) => {
                 let mut pending = self.graph.pending.borrow_mut();
                 for p in batch.drain() {
@@ -85,17 +122,18 @@ impl Input for Wires<'_> {
         };
         // A pull cycle has no packet to give: the element is already pulling.
         let mut e = self.graph.elements[from].try_borrow_mut().ok()?;
-        let mut wires = Wires {
-            graph: self.graph,
-            from,
-        };
+        let mut wires = Wires::new(self.graph, from);
         e.pull(out_port, &mut wires, cx)
     }
 }
 
 impl Interpreted {
     /// Wires up a configured instance's elements.
-    pub fn new(elements: Vec<Box<dyn DynElement>>, info: &RouterInfo) -> Interpreted {
+    pub fn new(
+        elements: Vec<Box<dyn DynElement>>,
+        info: &RouterInfo,
+        output_pull: &[Vec<bool>],
+    ) -> Interpreted {
         let n = elements.len();
         let mut outputs: Vec<Vec<Option<(usize, usize)>>> =
             info.ports.iter().map(|&(_, o)| vec![None; o]).collect();
@@ -125,11 +163,14 @@ impl Interpreted {
             .filter(|(_, c)| c.task)
             .map(|(i, _)| i)
             .collect();
+        let direct = Calls::of(&info.flat, output_pull).split;
         Interpreted {
             elements: elements.into_iter().map(RefCell::new).collect(),
             outputs,
             inputs,
             tasks,
+            direct,
+            depth: Cell::new(0),
             pending: RefCell::new(Vec::new()),
         }
     }
@@ -137,20 +178,31 @@ impl Interpreted {
     /// Delivers one pushed packet: the element runs with its outputs collected, is
     /// released, and then each packet it pushed is delivered in order, depth first.
     fn deliver(&self, hop: Hop, cx: &mut Context<'_>) {
-        let mark = self.pending.borrow().len();
-        match self.elements[hop.element].try_borrow_mut() {
-            Ok(mut e) => {
-                let mut wires = Wires {
-                    graph: self,
-                    from: hop.element,
-                };
-                e.push(hop.port, hop.packet, &mut wires, cx);
-            }
+        self.deliver_to(hop.element, hop.port, hop.packet, cx);
+    }
+
+    /// [`Interpreted::deliver`] with the hop's parts.
+    fn deliver_to(&self, element: usize, port: usize, p: Packet, cx: &mut Context<'_>) {
+        let Ok(mut e) = self.elements[element].try_borrow_mut() else {
             // Held by a pull in progress further up: a push into an element that is pulling
             // cannot be delivered; the packet is dropped.
-            Err(_) => drop(hop),
+            drop(p);
+            return;
+        };
+        let mut wires = Wires::new(self, element);
+        if wires.direct {
+            // Everything it pushes is delivered during the call: nothing is left to forward.
+            self.depth.set(self.depth.get() + 1);
+            e.push(port, p, &mut wires, cx);
+            self.depth.set(self.depth.get() - 1);
+        } else {
+            let mark = self.pending.borrow().len();
+            e.push(port, p, &mut wires, cx);
+            // Released before its pushes travel, so one that comes back round a cycle finds
+            // it free.
+            drop(e);
+            self.forward_from(mark, cx);
         }
-        self.forward_from(mark, cx);
     }
 
     /// Delivers, in order, the packets pushed since the pending stack was `mark` long, then
@@ -202,10 +254,7 @@ impl Graph for Interpreted {
         for &t in &self.tasks {
             let mark = self.pending.borrow().len();
             if let Ok(mut e) = self.elements[t].try_borrow_mut() {
-                let mut ports = Wires {
-                    graph: self,
-                    from: t,
-                };
+                let mut ports = Wires::new(self, t);
                 worked |= e.run_task(&mut ports, cx);
             }
             self.forward_from(mark, cx);
@@ -233,10 +282,7 @@ impl Graph for Interpreted {
             }
             let mark = self.pending.borrow().len();
             if let Ok(mut e) = cell.try_borrow_mut() {
-                let mut out = Wires {
-                    graph: self,
-                    from: i,
-                };
+                let mut out = Wires::new(self, i);
                 e.run_timer(&mut out, cx);
                 worked = true;
             }
@@ -283,12 +329,83 @@ impl Driver<Interpreted> {
             classes,
             ports: resolved.ports,
         };
-        let graph = Interpreted::new(elements, &info);
+        let graph = Interpreted::new(elements, &info, &resolved.output_pull);
         Driver::with_graph(graph, info, clock)
     }
 
     /// See [`Interpreted::inject`].
     pub fn inject(&mut self, element: usize, port: usize, p: Packet, cx: &mut Context<'_>) {
         self.graph_mut().inject(element, port, p, cx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::format;
+    use alloc::string::ToString;
+
+    use sluice_elements::element::testing::KeepLog;
+    use sluice_elements::packet::{Pool, PoolConfig};
+
+    use super::*;
+    use crate::cli::{load, Source};
+    use crate::runtime::Router;
+
+    /// The labels Print logged while `config` ran to its end, in order.
+    fn printed(config: &str) -> Vec<String> {
+        let loaded = load(&Source::Expr(config.into()), &[], true).expect("loads");
+        let (_, checked) = loaded.instantiate();
+        assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+        let mut router = Router::new(checked.instance.expect("instance"), Clock::Simulated);
+        let pool = Pool::new(PoolConfig::with_slots(64)).unwrap();
+        let mut log = KeepLog::default();
+        let mut cx = Context::new(router.now(), pool, &mut log);
+        router.initialize(&mut cx).unwrap();
+        router.run(&mut cx, &mut || true, &mut |_| {});
+        router.cleanup(&mut cx);
+        drop(cx);
+        drop(router);
+        assert_eq!(pool.in_flight(), 0, "no packet left behind");
+        log.messages
+            .iter()
+            .filter_map(|(_, m)| Some(m.split_once(": ")?.1.split(':').next()?.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_tees_first_copy_travels_its_whole_path_before_the_second_leaves() {
+        // No cycle: every push is a direct call.
+        let got = printed(
+            "InfiniteSource(LIMIT 2, STOP true) -> t :: Tee(2);
+             t[0] -> Print(a) -> Print(b) -> Discard;
+             t[1] -> Print(c) -> Discard;",
+        );
+        assert_eq!(got, ["a", "b", "c", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_packet_that_comes_back_round_a_cycle_is_processed_at_once() {
+        // PaintSwitch sends the unpainted packet round the loop once, repainted; the Tee's
+        // second copy leaves only after the first has gone round and out.
+        let got = printed(
+            "InfiniteSource(LIMIT 1, STOP true) -> t :: Tee(2);
+             t[0] -> ps :: PaintSwitch;
+             ps[0] -> Print(round) -> Paint(1) -> ps;
+             ps[1] -> Print(out) -> Discard;
+             t[1] -> Print(second) -> Discard;",
+        );
+        assert_eq!(got, ["round", "out", "second"]);
+    }
+
+    #[test]
+    fn a_chain_longer_than_the_direct_depth_keeps_the_order() {
+        let nulls = "-> Null ".repeat(3 * MAX_DIRECT_DEPTH);
+        let config = format!(
+            "InfiniteSource(LIMIT 2, STOP true) -> t :: Tee(2);
+             t[0] {nulls} -> Print(far) {nulls} -> Print(end) -> Discard;
+             t[1] -> Print(near) -> Discard;"
+        );
+        let got = printed(&config);
+        assert_eq!(got, ["far", "end", "near", "far", "end", "near"]);
     }
 }
