@@ -4,6 +4,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
+use sluice_elements::packet::pool::stride;
 use sluice_elements::packet::{Pool, PoolConfig};
 
 use crate::arch::x86_64::cpu::rdtsc;
@@ -54,9 +55,9 @@ extern "Rust" {
 }
 
 /// Packet buffers when the command line does not say: a quarter of the heap, at least 256
-/// and at most 4096 (8 MiB).
+/// and at most 4096 (8.25 MiB, slots lying [`stride`] bytes apart).
 fn default_buffers(heap_bytes: u64) -> usize {
-    let quarter = heap_bytes / 4 / PoolConfig::DEFAULT_SLOT_SIZE as u64;
+    let quarter = heap_bytes / 4 / stride(PoolConfig::DEFAULT_SLOT_SIZE) as u64;
     usize::try_from(quarter)
         .unwrap_or(usize::MAX)
         .clamp(256, 4096)

@@ -4,8 +4,10 @@
 //! # One slot per packet
 //!
 //! A [`Pool`] carves one contiguous region (a DMA region in the guest, a heap block on the
-//! host) into fixed-size slots. Taking a slot and giving it back are a lock-free pop and push
-//! on a bounded queue: no allocation, no lock, usable from several cores. A [`Packet`] owns
+//! host) into fixed-size slots, an odd number of cache lines apart ([`pool::stride`]).
+//! Taking a slot and giving it back go first to a small stack of the slots freed last (so a
+//! busy path reuses slots still in the cache), else to a lock-free bounded queue: no
+//! allocation, and no thread ever waits for another. A [`Packet`] owns
 //! one slot and moves through the elements by value; when the last owner drops it, the slot
 //! goes back to its pool. [`Pool::in_flight`] counts slots that have not come back, so tests
 //! and the guest can prove that nothing leaks.
@@ -41,7 +43,7 @@
 mod annotations;
 mod batch;
 mod buffer;
-mod pool;
+pub mod pool;
 
 pub use annotations::{Annotations, PacketType, Timestamp};
 pub use batch::{Batch, BATCH_CAPACITY};
