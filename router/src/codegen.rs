@@ -765,9 +765,11 @@ fn push_batch_call(input: &Input<'_>, i: usize, elem: &str, port: &str, ports: &
 }
 
 /// The decision programs of IPClassifier and IPFilter elements as code (Click's
-/// `click-fastclassifier`): per element, its steps as a constant and a function with one
-/// `match` arm per step, each testing its step with the element's own [`View::test`], so
-/// rustc knows every offset, mask and value. The function runs only while the element
+/// `click-fastclassifier`): per element, its steps as a constant and a function that tests
+/// them as nested `if`s (a [`DecisionTree`], which leaves out the tests an earlier one on
+/// the path decides), or, for a program too big to unroll, with one `match` arm per step;
+/// each test is the element's own [`View::test`], so rustc knows every offset, mask and
+/// value. The function runs only while the element
 /// still has the program it was generated from (`PROGRAM_ID_N`, set by `build` when the
 /// configured program equals the constant; a handler write gives the element a new
 /// program, with a new id): otherwise it defers to [`Program::classify`].
@@ -831,22 +833,127 @@ fn emit_programs(w: &mut String, input: &Input<'_>) {
             w,
             "    let Some(v) = View::of(p) else {{ return Verdict::NoNetworkHeader; }};"
         );
-        let _ = writeln!(w, "    let mut at = 0;");
-        let _ = writeln!(w, "    loop {{");
-        let _ = writeln!(w, "        at = match at {{");
-        for (k, s) in program.steps().iter().enumerate() {
-            let _ = writeln!(
-                w,
-                "            {k} => if v.test(&PROGRAM_{i}[{k}]) {{ {} }} else {{ {} }},",
-                target(s.yes),
-                target(s.no)
-            );
+        match decision_tree(program.steps(), i) {
+            Some(tree) => w.push_str(&tree),
+            None => {
+                let _ = writeln!(w, "    let mut at = 0;");
+                let _ = writeln!(w, "    loop {{");
+                let _ = writeln!(w, "        at = match at {{");
+                for (k, s) in program.steps().iter().enumerate() {
+                    let _ = writeln!(
+                        w,
+                        "            {k} => if v.test(&PROGRAM_{i}[{k}]) {{ {} }} else {{ {} }},",
+                        target(s.yes),
+                        target(s.no)
+                    );
+                }
+                let _ = writeln!(w, "            _ => return Verdict::Drop,");
+                let _ = writeln!(w, "        }};");
+                let _ = writeln!(w, "    }}");
+            }
         }
-        let _ = writeln!(w, "            _ => return Verdict::Drop,");
-        let _ = writeln!(w, "        }};");
-        let _ = writeln!(w, "    }}");
         let _ = writeln!(w, "}}");
         let _ = writeln!(w);
+    }
+}
+
+/// Steps a decision tree may visit (tested or answered from an earlier test) before the
+/// program is generated as a `match` loop instead (a tree repeats the steps that several
+/// paths share).
+const TREE_BUDGET: usize = 96;
+
+/// Program `i`'s steps as nested `if`s, one per test on each path from the first step, or
+/// `None` if that visits more than [`TREE_BUDGET`] steps (see [`DecisionTree`]).
+fn decision_tree(steps: &[Step], i: usize) -> Option<String> {
+    let tree = DecisionTree::of(steps)?;
+    let mut out = String::new();
+    tree.write(&mut out, i, 1);
+    Some(out)
+}
+
+/// A decision program unrolled into a tree: each path from the first step, with the steps
+/// whose answers an earlier test on the path decides left out (the same test again, or a
+/// test of bits of a word an earlier test found equal to a value). Click's classifier
+/// optimizer drops such tests too. A test's answer depends on the packet alone, so the tree
+/// gives the same verdict as running the steps one by one.
+#[derive(Debug)]
+enum DecisionTree {
+    /// The verdict.
+    Leaf(Next),
+    /// Step `.0`'s test, then the yes and the no subtrees.
+    Test(usize, Box<DecisionTree>, Box<DecisionTree>),
+}
+
+impl DecisionTree {
+    fn of(steps: &[Step]) -> Option<DecisionTree> {
+        let mut budget = TREE_BUDGET;
+        Self::unroll(steps, Next::Step(0), &mut Vec::new(), &mut budget)
+    }
+
+    /// `step`'s answer, if `earlier` answering `answer` on the same path decides it.
+    fn implied(earlier: &Step, answer: bool, step: &Step) -> Option<bool> {
+        let key = |s: &Step| (s.offset, s.mask, s.value, s.short_yes);
+        if key(earlier) == key(step) {
+            return Some(answer);
+        }
+        // A yes that came from comparing the word (a step whose short answer is no cannot
+        // say yes otherwise) fixes the bits its mask keeps. A test of the same word that
+        // keeps only some of those bits needs no byte the earlier one did not have, so it
+        // compares the same word: its answer is known (udp after tcp, for example, is no).
+        let same_word = earlier.offset == step.offset && step.mask & earlier.mask == step.mask;
+        (answer && !earlier.short_yes && same_word)
+            .then_some(earlier.value & step.mask == step.value)
+    }
+
+    fn unroll(
+        steps: &[Step],
+        next: Next,
+        known: &mut Vec<(usize, bool)>,
+        budget: &mut usize,
+    ) -> Option<DecisionTree> {
+        let Next::Step(k) = next else {
+            return Some(DecisionTree::Leaf(next));
+        };
+        let k = k as usize;
+        let step = steps.get(k)?;
+        // Every visit counts, tested or not, so a program that loops cannot loop here.
+        *budget = budget.checked_sub(1)?;
+        let decided = known
+            .iter()
+            .find_map(|&(j, a)| Self::implied(&steps[j], a, step));
+        if let Some(answer) = decided {
+            let then = if answer { step.yes } else { step.no };
+            return Self::unroll(steps, then, known, budget);
+        }
+        let mut branch = |answer: bool, then: Next| {
+            known.push((k, answer));
+            let tree = Self::unroll(steps, then, known, budget);
+            known.pop();
+            tree.map(Box::new)
+        };
+        let yes = branch(true, step.yes)?;
+        let no = branch(false, step.no)?;
+        Some(DecisionTree::Test(k, yes, no))
+    }
+
+    /// Writes the tree as the body of program `i`'s function, `depth` levels in.
+    fn write(&self, out: &mut String, i: usize, depth: usize) {
+        let pad = "    ".repeat(depth);
+        match self {
+            DecisionTree::Leaf(Next::Output(n)) => {
+                let _ = writeln!(out, "{pad}Verdict::Output({n})");
+            }
+            DecisionTree::Leaf(_) => {
+                let _ = writeln!(out, "{pad}Verdict::Drop");
+            }
+            DecisionTree::Test(k, yes, no) => {
+                let _ = writeln!(out, "{pad}if v.test(&PROGRAM_{i}[{k}]) {{");
+                yes.write(out, i, depth + 1);
+                let _ = writeln!(out, "{pad}}} else {{");
+                no.write(out, i, depth + 1);
+                let _ = writeln!(out, "{pad}}}");
+            }
+        }
     }
 }
 
@@ -1076,6 +1183,104 @@ pub fn cargo_toml_for(target: Target, package: &str, workspace: &str, bins: &[&s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sluice_elements::ip::classify::{Verdict, View};
+
+    /// What the generated code for `tree` answers for `v`: `DecisionTree::write`'s code,
+    /// run here instead of compiled.
+    fn run_tree(tree: &DecisionTree, steps: &[Step], v: &View<'_>) -> Verdict {
+        match tree {
+            DecisionTree::Leaf(Next::Output(n)) => Verdict::Output(*n as usize),
+            DecisionTree::Leaf(_) => Verdict::Drop,
+            DecisionTree::Test(k, yes, no) => {
+                let next = if v.test(&steps[*k]) { yes } else { no };
+                run_tree(next, steps, v)
+            }
+        }
+    }
+
+    mod trees {
+        use super::*;
+        use proptest::prelude::*;
+        use sluice_elements::element::testing::configure;
+        use sluice_elements::element::Ports;
+        use sluice_elements::ip::classify::IPClassifier;
+        use sluice_elements::packet::{Packet, Pool, PoolConfig, WritablePacket};
+
+        /// Pattern sets whose programs repeat tests, test parts of words other tests
+        /// compare whole, and read bytes short packets do not have.
+        const PATTERNS: &[&str] = &[
+            "tcp dst port 80, udp dst port 53, src net 10.0.0.0/8, udp, -",
+            "tcp dst port 80, tcp dst port 22 and src net 10.0.0.0/8, udp dst port 53, tcp or udp, -",
+            "icmp type echo, icmp type echo-reply, ip proto 17, ip frag, -",
+            "src host 10.0.0.1 and dst host 10.0.0.2, src host 10.0.0.1, dst port 7 or src port 7, -",
+            "ip[40] = 1, tcp opt syn and not tcp opt ack, ip tos 4, ip ttl 1, -",
+            "ip[9] = 6 and ip[20:2] = 80, ip[9] = 6, ip[9] = 17 and ip[22:2] > 1000, -",
+        ];
+
+        fn packet(pool: &Pool, bytes: &[u8], hlen: usize) -> Option<Packet> {
+            let slot = pool.take_slot()?;
+            let mut p = WritablePacket::from_slot(slot, pool.headroom(), bytes.len()).ok()?;
+            p.data_mut().copy_from_slice(bytes);
+            p.set_network_header(0, hlen.min(bytes.len())).ok()?;
+            Some(p.into())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            #[test]
+            fn a_decision_tree_gives_the_programs_verdicts(
+                which in 0..PATTERNS.len(),
+                mut bytes in proptest::collection::vec(any::<u8>(), 0..64),
+                proto in prop::sample::select(vec![1u8, 6, 17, 47]),
+                ihl in 5u8..8,
+                frag in any::<bool>(),
+                ports in any::<(u16, u16)>(),
+                hlen_cut in 0usize..4,
+            ) {
+                // Mostly well-formed IPv4 headers, so the deeper tests are reached.
+                if bytes.len() >= 24 {
+                    bytes[0] = 0x40 | ihl;
+                    bytes[9] = proto;
+                    bytes[6] = if frag { 0x20 } else { 0 };
+                    let t = usize::from(ihl) * 4;
+                    if bytes.len() >= t + 4 {
+                        bytes[t..t + 2].copy_from_slice(&ports.0.to_be_bytes());
+                        bytes[t + 2..t + 4].copy_from_slice(&ports.1.to_be_bytes());
+                    }
+                }
+                let outputs = PATTERNS[which].split(", ").count();
+                let ports_n = Ports { inputs: 1, outputs };
+                let element: IPClassifier = configure(PATTERNS[which], ports_n).unwrap();
+                let program = element.program();
+                let tree = DecisionTree::of(program.steps()).expect("small programs unroll");
+                let pool = Pool::new(PoolConfig::with_slots(4)).unwrap();
+                let hlen = (usize::from(ihl) * 4).saturating_sub(hlen_cut * 4);
+                let p = packet(&pool, &bytes, hlen).unwrap();
+                let v = View::of(&p).unwrap();
+                prop_assert_eq!(run_tree(&tree, program.steps(), &v), program.classify(&p));
+            }
+        }
+
+        #[test]
+        fn repeated_and_implied_tests_are_left_out() {
+            let ports_n = Ports {
+                inputs: 1,
+                outputs: 5,
+            };
+            let element: IPClassifier = configure(PATTERNS[0], ports_n).unwrap();
+            let steps = element.program().steps();
+            fn longest(t: &DecisionTree) -> usize {
+                match t {
+                    DecisionTree::Leaf(_) => 0,
+                    DecisionTree::Test(_, y, n) => 1 + longest(y).max(longest(n)),
+                }
+            }
+            let tree = DecisionTree::of(steps).unwrap();
+            // A UDP packet to port 9 runs seven of the program's steps one by one; no
+            // path through the tree tests more than five.
+            assert!(longest(&tree) <= 5, "{tree:?}");
+        }
+    }
 
     #[test]
     fn type_paths_drop_the_file_module() {
