@@ -237,6 +237,47 @@ impl<B: Storage> Packet<B> {
     }
 }
 
+/// Everything of a packet but its buffer: the positions and the annotations.
+#[derive(Clone, Copy)]
+struct Marks {
+    head: u16,
+    tail: u16,
+    network: Option<u16>,
+    transport: Option<u16>,
+    anno: Annotations,
+}
+
+impl<B: Storage> Packet<B> {
+    #[inline(always)]
+    fn marks(&self) -> Marks {
+        Marks {
+            head: self.head,
+            tail: self.tail,
+            network: self.network,
+            transport: self.transport,
+            anno: self.anno,
+        }
+    }
+
+    #[inline(always)]
+    fn into_parts(self) -> (B, Marks) {
+        let marks = self.marks();
+        (self.buf, marks)
+    }
+
+    #[inline(always)]
+    fn from_parts(buf: B, m: Marks) -> Self {
+        Packet {
+            buf,
+            head: m.head,
+            tail: m.tail,
+            network: m.network,
+            transport: m.transport,
+            anno: m.anno,
+        }
+    }
+}
+
 impl Packet<Buffer> {
     /// Tailroom bytes `make_unique` copies along with the data.
     const TAIL_COPY: usize = 64;
@@ -251,37 +292,13 @@ impl Packet<Buffer> {
     /// the two packets returned; annotations and header marks are copied. Sharing a unique
     /// packet allocates one reference-counted cell; sharing an already shared one does not.
     pub fn share(self) -> (Packet, Packet) {
-        let Packet {
-            buf,
-            head,
-            tail,
-            network,
-            transport,
-            anno,
-        } = self;
+        let (buf, marks) = self.into_parts();
         let cell = match buf {
             Buffer::Unique(slot) => Arc::new(slot),
             Buffer::Shared(cell) => cell,
         };
-        let clone = Packet {
-            buf: Buffer::Shared(Arc::clone(&cell)),
-            head,
-            tail,
-            network,
-            transport,
-            anno,
-        };
-        (
-            Packet {
-                buf: Buffer::Shared(cell),
-                head,
-                tail,
-                network,
-                transport,
-                anno,
-            },
-            clone,
-        )
+        let clone = Packet::from_parts(Buffer::Shared(Arc::clone(&cell)), marks);
+        (Packet::from_parts(Buffer::Shared(cell), marks), clone)
     }
 
     /// Another packet over the same bytes if they are already shared (a source's template,
@@ -291,14 +308,10 @@ impl Packet<Buffer> {
         let Buffer::Shared(cell) = &self.buf else {
             return None;
         };
-        Some(Packet {
-            buf: Buffer::Shared(Arc::clone(cell)),
-            head: self.head,
-            tail: self.tail,
-            network: self.network,
-            transport: self.transport,
-            anno: self.anno,
-        })
+        Some(Packet::from_parts(
+            Buffer::Shared(Arc::clone(cell)),
+            self.marks(),
+        ))
     }
 
     /// Makes the bytes writable, Click's `uniqueify()`: free if this packet owns its slot;
@@ -306,57 +319,25 @@ impl Packet<Buffer> {
     /// `pool`. If the pool is empty, the packet comes back unchanged in `Err`.
     #[inline]
     pub fn make_unique(self, pool: &Pool) -> Result<WritablePacket, Packet> {
-        let Packet {
-            buf,
-            head,
-            tail,
-            network,
-            transport,
-            anno,
-        } = self;
+        let (buf, marks) = self.into_parts();
         let cell = match buf {
-            Buffer::Unique(slot) => {
-                return Ok(Packet {
-                    buf: slot,
-                    head,
-                    tail,
-                    network,
-                    transport,
-                    anno,
-                })
-            }
+            Buffer::Unique(slot) => return Ok(Packet::from_parts(slot, marks)),
             Buffer::Shared(cell) => cell,
         };
         let fresh = match pool.take_slot() {
             Some(slot) if slot.len() >= cell.len() => slot,
-            _ => {
-                return Err(Packet {
-                    buf: Buffer::Shared(cell),
-                    head,
-                    tail,
-                    network,
-                    transport,
-                    anno,
-                })
-            }
+            _ => return Err(Packet::from_parts(Buffer::Shared(cell), marks)),
         };
         // The new packet is assembled before the copy, so every field of the old one is
         // read before the copy's stores start (reads after them stalled behind them).
-        let mut q = Packet {
-            buf: fresh,
-            head,
-            tail,
-            network,
-            transport,
-            anno,
-        };
+        let mut q = Packet::from_parts(fresh, marks);
         // Copy the headroom and the data, as Click's uniqueify copies its buffer: a stripped
         // header must come back with Unstrip, and the header marks keep their offsets. Of the
         // tailroom, only the first bytes are copied (elements that read a little past a
         // truncated packet's end see the same bytes); the rest of a 2 KiB slot is not worth a
         // copy per packet.
         let src = cell.bytes();
-        let end = (usize::from(tail) + Self::TAIL_COPY).min(src.len());
+        let end = (usize::from(q.tail) + Self::TAIL_COPY).min(src.len());
         q.buf.bytes_mut()[..end].copy_from_slice(&src[..end]);
         Ok(q)
     }
