@@ -23,6 +23,7 @@
 //! the pushing element continues, with no virtual call and no per-hop buffering, and rustc
 //! can inline a whole path.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
