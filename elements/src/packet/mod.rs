@@ -7,7 +7,8 @@
 //! host) into fixed-size slots, an odd number of cache lines apart ([`pool::stride`]).
 //! Taking a slot and giving it back go first to a small stack of the slots freed last (so a
 //! busy path reuses slots still in the cache), else to a lock-free bounded queue: no
-//! allocation, and no thread ever waits for another. A [`Packet`] owns
+//! allocation, and a thread waits for another only in the rare case described in
+//! [`pool`]. A [`Packet`] owns
 //! one slot and moves through the elements by value; when the last owner drops it, the slot
 //! goes back to its pool. [`Pool::in_flight`] counts slots that have not come back, so tests
 //! and the guest can prove that nothing leaks.

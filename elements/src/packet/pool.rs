@@ -4,10 +4,12 @@
 //! The queue alone hands slots out first in, first out, so a path that holds one or two
 //! packets at a time would still walk through every slot of the pool, each one long gone
 //! from the CPU's caches by the time it comes round again. The stack gives back the slot
-//! freed last, whose lines are still in the cache. It is taken with `try_lock` only: a
-//! thread that finds it busy uses the queue instead, so no thread ever waits for another
-//! (`spin`'s `SpinMutex` is the lock, chosen because it works without `std` and its
-//! `try_lock` never spins).
+//! freed last, whose lines are still in the cache. It is taken with `try_lock`: a thread
+//! that finds it busy uses the queue instead. The one wait is when the queue is empty and
+//! another thread holds the stack: taking a slot then waits the few instructions that
+//! thread needs, so a busy stack is never mistaken for an empty pool (a single thread, as
+//! in the guest, never waits). `spin`'s `SpinMutex` is the lock, chosen because it works
+//! without `std`.
 
 use alloc::boxed::Box;
 use alloc::vec;
@@ -177,7 +179,8 @@ impl Pool {
     }
 
     /// Takes a free slot, or `None` when every slot is in flight (counted in
-    /// [`PoolStats::exhausted`]). Lock-free and allocation-free.
+    /// [`PoolStats::exhausted`]). Allocation-free; waits for another thread only as the
+    /// module docs say.
     #[inline]
     pub fn take_slot(&self) -> Option<Slot> {
         let shared = self.shared;
